@@ -1,0 +1,36 @@
+"""The base-layer codec interface: the lossy (or lossless) image under the text layer."""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from PIL import Image
+
+from picd_desktop.text.layer import Box
+
+QUALITY_MIN = 1.0
+QUALITY_MAX = 8.0
+
+
+@runtime_checkable
+class BaseCodec(Protocol):
+    """Codes an RGB image to bytes and back; decoding is bit-exact on any machine.
+
+    `id` and `sha256` identify the codec (and its weights or parameters) in the `.picd`
+    header, so a reader refuses a file it cannot decode faithfully.
+    """
+
+    id: str
+    sha256: str
+
+    def encode(self, image: Image.Image, quality: float, roi: list[Box] | None = None) -> bytes:
+        """Code `image` (mode RGB) at `quality` in [QUALITY_MIN, QUALITY_MAX] (higher = more bits).
+
+        `roi` lists boxes that must stay legible (words the text layer will not draw): the
+        codec spends extra bits there.
+        """
+        ...
+
+    def decode(self, data: bytes, size: tuple[int, int]) -> Image.Image:
+        """Decode to an RGB image of `size` (width, height). Raises BaseLayerError on bad data."""
+        ...
