@@ -61,3 +61,15 @@ class OutputExistsError(PicdError):
 
 class Cancelled(PicdError):
     """The operation was cancelled by the caller."""
+
+
+class FileAccessError(PicdError):
+    """A path cannot be read: missing, a directory, not a regular file, or permission denied."""
+
+
+class WriteError(PicdError):
+    """An output file cannot be written (permissions, missing folder, I/O error)."""
+
+
+class DiskFullError(WriteError):
+    """The disk (or the user's quota) is full; nothing was written."""

@@ -1,0 +1,1 @@
+"""Sources of the PICD benchmark set: browser renders, GIMP help, synthetic apps, photos."""

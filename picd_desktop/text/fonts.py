@@ -1,0 +1,108 @@
+"""The shipped fontset: a fixed table font_id -> font file, verified by a sha256.
+
+Fonts are loaded with Pillow's BASIC layout engine (no HarfBuzz/Raqm shaping) so that the
+same text renders to the same pixels wherever the same FreeType runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from PIL import ImageFont
+
+from picd_desktop.format.errors import UnknownModelError
+from picd_desktop.resources import resource_path
+
+FONTSET_ID = "fonts-v1"
+
+
+@dataclass(frozen=True)
+class FontSpec:
+    """One shipped font: file name in resources/fonts and coarse style tags."""
+
+    file: str
+    family: str
+    bold: bool = False
+    mono: bool = False
+    serif: bool = False
+
+
+# Order is part of the file format: never reorder, only append in a new FONTSET_ID.
+FONTS: tuple[FontSpec, ...] = (
+    FontSpec("DejaVuSans.ttf", "DejaVu Sans"),
+    FontSpec("DejaVuSans-Bold.ttf", "DejaVu Sans", bold=True),
+    FontSpec("DejaVuSansMono.ttf", "DejaVu Sans Mono", mono=True),
+    FontSpec("DejaVuSansMono-Bold.ttf", "DejaVu Sans Mono", bold=True, mono=True),
+    FontSpec("DejaVuSerif.ttf", "DejaVu Serif", serif=True),
+    FontSpec("LiberationSans-Regular.ttf", "Liberation Sans"),
+    FontSpec("LiberationSans-Bold.ttf", "Liberation Sans", bold=True),
+    FontSpec("LiberationSerif-Regular.ttf", "Liberation Serif", serif=True),
+    FontSpec("LiberationMono-Regular.ttf", "Liberation Mono", mono=True),
+    FontSpec("Roboto-Regular.ttf", "Roboto"),
+    FontSpec("Roboto-Medium.ttf", "Roboto", bold=True),
+    FontSpec("OpenSans-Regular.ttf", "Open Sans"),
+    FontSpec("OpenSans-Semibold.ttf", "Open Sans", bold=True),
+)
+
+# sha256 over the font files' bytes, concatenated in id order.
+FONTSET_SHA256 = "8db8c59554f6579a265c5101fbfab6b6d923b48bc6c1947e54760851e7ef8b5e"
+
+MIN_FONT_SIZE = 4
+MAX_FONT_SIZE = 400
+
+
+def font_ids() -> range:
+    """All valid font ids."""
+    return range(len(FONTS))
+
+
+def font_path(font_id: int) -> Path:
+    """Path of a shipped font file; UnknownModelError for an unknown id."""
+    if not 0 <= font_id < len(FONTS):
+        raise UnknownModelError(f"font id {font_id} is not in fontset {FONTSET_ID}")
+    return resource_path("fonts", FONTS[font_id].file)
+
+
+def compute_fontset_sha256() -> str:
+    """sha256 of the shipped font files in id order (what FONTSET_SHA256 must equal)."""
+    digest = hashlib.sha256()
+    for font_id in font_ids():
+        try:
+            digest.update(font_path(font_id).read_bytes())
+        except OSError as exc:
+            raise UnknownModelError(f"fontset {FONTSET_ID}: cannot read {exc.filename}") from exc
+    return digest.hexdigest()
+
+
+@cache
+def verify_fontset() -> None:
+    """Check that the installed font files are exactly fontset FONTSET_ID."""
+    actual = compute_fontset_sha256()
+    if actual != FONTSET_SHA256:
+        raise UnknownModelError(
+            f"fontset {FONTSET_ID}: installed fonts hash to {actual}, expected {FONTSET_SHA256}"
+        )
+
+
+def check_fontset(fontset_id: str, sha256: str) -> None:
+    """Raise UnknownModelError unless (fontset_id, sha256) names the shipped fontset."""
+    if fontset_id != FONTSET_ID or sha256 != FONTSET_SHA256:
+        raise UnknownModelError(
+            f"the file needs fontset {fontset_id} ({sha256[:12]}...), "
+            f"this installation has {FONTSET_ID} ({FONTSET_SHA256[:12]}...)"
+        )
+    verify_fontset()
+
+
+@cache
+def load_font(font_id: int, size: int) -> ImageFont.FreeTypeFont:
+    """The font `font_id` at `size` px (cached), after verifying the fontset once."""
+    if not MIN_FONT_SIZE <= size <= MAX_FONT_SIZE:
+        raise UnknownModelError(f"font size {size} outside [{MIN_FONT_SIZE}, {MAX_FONT_SIZE}]")
+    verify_fontset()
+    return ImageFont.truetype(
+        str(font_path(font_id)), size, layout_engine=ImageFont.Layout.BASIC
+    )

@@ -1,0 +1,337 @@
+"""OCR of screenshots with Tesseract: image -> `OcrPage` (words, confidences, line statistics).
+
+Pipeline (defaults chosen by bench/ocr_recall.py): normalise to dark ink on white
+(`ocr_prep.normalise_ink`), cut the page into strips at blank rows, upscale each strip 2x and
+run one Tesseract process per strip in parallel; words are mapped back to original pixels,
+junk is dropped, lines are split at column gaps and measured on the original pixels
+(baseline, x-height, colours, background noise).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import pytesseract
+from PIL import Image
+
+from picd_desktop.format.errors import OcrUnavailableError
+from picd_desktop.text.layer import RGB, Box
+from picd_desktop.text.ocr_prep import gray, normalise_ink, split_strips, to_rgb_array, upscale
+from picd_desktop.text.ocr_types import OcrBlock, OcrLine, OcrPage, OcrWord
+
+INSTALL_HINT = "install it with: apt-get install tesseract-ocr tesseract-ocr-{lang}"
+MAX_TESS_SIDE = 30000  # Tesseract/Leptonica refuse larger images
+TESS_TIMEOUT_S = 300
+
+
+@dataclass(frozen=True)
+class OcrOptions:
+    """Tunable knobs (the defaults are the bench winners)."""
+
+    prep: str = "norm"  # "norm" (ink normalisation), "gray", or "gray+inv" (two passes)
+    psm: int = 11
+    strips: int = 2  # parallel Tesseract processes on strips cut at blank rows
+    dpi: int | None = None
+    junk_conf: float = 60.0  # punctuation-only words below this confidence are dropped
+
+
+@dataclass
+class _RawWord:
+    key: tuple[int, ...]  # (pass, strip, block, par, line)
+    text: str
+    box: Box
+    conf: float
+
+
+@functools.lru_cache(maxsize=1)
+def _languages() -> tuple[str, ...]:
+    try:
+        langs = pytesseract.get_languages(config="")
+    except pytesseract.TesseractNotFoundError as exc:
+        raise OcrUnavailableError(
+            "Tesseract is not installed; install it with: apt-get install tesseract-ocr"
+        ) from exc
+    except (pytesseract.TesseractError, OSError) as exc:
+        raise OcrUnavailableError(f"Tesseract cannot list its languages: {exc}") from exc
+    return tuple(sorted(lang for lang in langs if lang != "osd"))
+
+
+def available_languages() -> list[str]:
+    """Installed Tesseract languages (without `osd`). Raises OcrUnavailableError without it."""
+    return list(_languages())
+
+
+def _check_lang(lang: str) -> None:
+    have = set(_languages())
+    for part in lang.split("+"):
+        if part not in have:
+            raise OcrUnavailableError(
+                f"Tesseract language {part!r} is not installed (have: {', '.join(sorted(have))});"
+                f" {INSTALL_HINT.format(lang=part)}"
+            )
+
+
+def run_ocr(
+    image: Image.Image, lang: str = "eng", *, upscale: int = 2, options: OcrOptions | None = None
+) -> OcrPage:
+    """OCR a screenshot. Coordinates of the result are original image pixels.
+
+    Raises OcrUnavailableError when Tesseract or `lang` is missing, InputImageError when
+    `image` is not an image. An image without text gives a page with no blocks.
+    """
+    opts = options or OcrOptions()
+    rgb = to_rgb_array(image)
+    h, w = rgb.shape[:2]
+    _check_lang(lang)
+    if h == 0 or w == 0:
+        return OcrPage(w, h, lang)
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    factor = max(1, min(int(upscale), MAX_TESS_SIDE // max(h, w)))
+    norm = normalise_ink(rgb)
+    passes: list[np.ndarray]
+    if opts.prep == "norm":
+        passes = [norm]
+    elif opts.prep == "gray":
+        passes = [gray(rgb)]
+    elif opts.prep == "gray+inv":
+        g = gray(rgb)
+        passes = [g, 255 - g]
+    else:
+        raise ValueError(f"unknown prep {opts.prep!r}")
+    strips = split_strips(norm, opts.strips)
+    jobs = [(p, s, img, y0, y1) for p, img in enumerate(passes) for s, (y0, y1) in enumerate(strips)]
+    config = f"--oem 1 --psm {opts.psm}"
+    if opts.prep == "norm":
+        config += " -c tessedit_do_invert=0"
+    if opts.dpi:
+        config += f" --dpi {opts.dpi}"
+
+    def job(args: tuple[int, int, np.ndarray, int, int]) -> list[_RawWord]:
+        p, s, img, y0, y1 = args
+        return _tesseract_words(upscale_strip(img[y0:y1], factor), lang, config, factor, y0, (p, s))
+
+    workers = max(1, min(len(jobs), opts.strips if opts.strips > 1 else 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        raw = [wd for words in pool.map(job, jobs) for wd in words]
+    if len(passes) > 1:
+        raw = _merge_passes(raw)
+    raw = _drop_junk(raw, opts.junk_conf)
+    return OcrPage(w, h, lang, _build_blocks(rgb, raw))
+
+
+def upscale_strip(img: np.ndarray, factor: int) -> np.ndarray:
+    """Upscale one strip for Tesseract (kept as a function so the bench can time it)."""
+    return upscale(img, factor)
+
+
+def _tesseract_words(
+    img: np.ndarray, lang: str, config: str, factor: int, y_off: int, key: tuple[int, int]
+) -> list[_RawWord]:
+    try:
+        data = pytesseract.image_to_data(
+            Image.fromarray(img),
+            lang=lang,
+            config=config,
+            output_type=pytesseract.Output.DICT,
+            timeout=TESS_TIMEOUT_S,
+        )
+    except pytesseract.TesseractNotFoundError as exc:
+        raise OcrUnavailableError("Tesseract is not installed") from exc
+    except (pytesseract.TesseractError, RuntimeError) as exc:
+        raise OcrUnavailableError(f"Tesseract failed on this image: {exc}") from exc
+    words: list[_RawWord] = []
+    for i, text in enumerate(data["text"]):
+        conf = float(data["conf"][i])
+        text = text.strip()
+        if conf < 0 or not text:
+            continue
+        left, top = data["left"][i], data["top"][i]
+        right, bottom = left + data["width"][i], top + data["height"][i]
+        box = (
+            left // factor,
+            top // factor + y_off,
+            -(-right // factor),
+            -(-bottom // factor) + y_off,
+        )
+        k = (*key, data["block_num"][i], data["par_num"][i], data["line_num"][i])
+        words.append(_RawWord(k, text, box, conf))
+    return words
+
+
+def _iou(a: Box, b: Box) -> float:
+    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _merge_passes(raw: list[_RawWord]) -> list[_RawWord]:
+    """Keep, among words of different passes that overlap, the most confident one."""
+    kept: list[_RawWord] = []
+    for wd in sorted(raw, key=lambda r: -r.conf):
+        if all(_iou(wd.box, k.box) < 0.3 for k in kept):
+            kept.append(wd)
+    order = {id(r): i for i, r in enumerate(raw)}
+    return sorted(kept, key=lambda r: order[id(r)])
+
+
+def _drop_junk(raw: list[_RawWord], junk_conf: float) -> list[_RawWord]:
+    if not raw:
+        return raw
+    heights = sorted(r.box[3] - r.box[1] for r in raw)
+    med = heights[len(heights) // 2]
+    out = []
+    for r in raw:
+        bw, bh = r.box[2] - r.box[0], r.box[3] - r.box[1]
+        if bw <= 0 or bh <= 0 or bh > max(5 * med, 24):
+            continue
+        if not any(c.isalnum() for c in r.text) and r.conf < junk_conf:
+            continue
+        out.append(r)
+    return out
+
+
+def _split_gaps(words: list[_RawWord]) -> list[list[_RawWord]]:
+    """Split a Tesseract line where the gap between words is a column gap, not a space."""
+    words = sorted(words, key=lambda r: r.box[0])
+    lh = max(r.box[3] - r.box[1] for r in words)
+    groups = [[words[0]]]
+    for prev, cur in zip(words, words[1:], strict=False):
+        if cur.box[0] - prev.box[2] > 1.6 * lh:
+            groups.append([])
+        groups[-1].append(cur)
+    return groups
+
+
+def _build_blocks(rgb: np.ndarray, raw: list[_RawWord]) -> tuple[OcrBlock, ...]:
+    blocks: dict[tuple[int, ...], dict[tuple[int, ...], list[_RawWord]]] = {}
+    for r in raw:
+        blocks.setdefault(r.key[:4], {}).setdefault(r.key, []).append(r)
+    out: list[OcrBlock] = []
+    for lines in blocks.values():
+        built: list[OcrLine] = []
+        for words in lines.values():
+            for group in _split_gaps(words):
+                built.append(_make_line(rgb, group))
+        out.append(OcrBlock(tuple(built)))
+    return tuple(out)
+
+
+def _union(boxes: list[Box]) -> Box:
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
+def _make_line(rgb: np.ndarray, words: list[_RawWord]) -> OcrLine:
+    box = _union([w.box for w in words])
+    text = "".join(w.text for w in words)
+    stats = line_stats(rgb, box, text)
+    return OcrLine(
+        words=tuple(OcrWord(w.text, w.box, w.conf) for w in words),
+        box=box,
+        **stats,
+    )
+
+
+X_LETTERS = set("acemnorsuvwxz")
+
+
+def _dominant_colour(px: np.ndarray) -> np.ndarray:
+    """The median colour of the most common 5-bit-quantised colour among `px` (Nx3)."""
+    q = (px >> 3).astype(np.int32)
+    packed = (q[:, 0] << 10) | (q[:, 1] << 5) | q[:, 2]
+    mode = np.bincount(packed).argmax()
+    return np.median(px[packed == mode], axis=0)
+
+
+def _mad_std(px: np.ndarray) -> float:
+    if len(px) == 0:
+        return 0.0
+    med = np.median(px, axis=0)
+    return float(np.mean(1.4826 * np.median(np.abs(px - med), axis=0)))
+
+
+def _luma(c: RGB | np.ndarray) -> float:
+    return 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]
+
+
+def line_stats(rgb: np.ndarray, box: Box, text: str = "") -> dict:
+    """baseline, x_height, fg, bg, bg_noise, inverted of the line in `box` (original pixels)."""
+    h, w = rgb.shape[:2]
+    x0, y0, x1, y1 = box
+    pad = 3
+    ex0, ey0, ex1, ey1 = max(0, x0 - pad), max(0, y0 - pad), min(w, x1 + pad), min(h, y1 + pad)
+    region = rgb[ey0:ey1, ex0:ex1].astype(np.int32)
+    inner = np.zeros(region.shape[:2], bool)
+    inner[y0 - ey0 : y1 - ey0, x0 - ex0 : x1 - ex0] = True
+    bg_f = _dominant_colour(region.reshape(-1, 3))
+    bg: RGB = tuple(int(round(v)) for v in bg_f)  # type: ignore[assignment]
+    ring = region[~inner]
+    noise = _mad_std(ring if len(ring) >= 8 else region.reshape(-1, 3))
+    crop = region[inner].reshape(y1 - y0, x1 - x0, 3).astype(np.float32)
+    dist = np.sqrt(((crop - bg_f.astype(np.float32)) ** 2).sum(axis=2))
+    peak = float(np.percentile(dist, 99.5)) if dist.size else 0.0
+    if peak < 24:
+        return dict(
+            baseline=y1, x_height=0.0, fg=bg, bg=bg, bg_noise=noise, inverted=False
+        )
+    ink = dist > 0.5 * peak
+    core = dist >= max(0.5 * peak, float(np.percentile(dist[ink], 75)))
+    fg: RGB = tuple(int(round(v)) for v in np.median(crop[core], axis=0))  # type: ignore[assignment]
+    baseline = y0 + _baseline_row(ink)
+    x_height = _x_height(ink, baseline - y0) if X_LETTERS & set(text) else 0.0
+    return dict(
+        baseline=int(baseline),
+        x_height=float(x_height),
+        fg=fg,
+        bg=bg,
+        bg_noise=round(noise, 2),
+        inverted=_luma(fg) > _luma(bg),
+    )
+
+
+def _baseline_row(ink: np.ndarray) -> int:
+    """Most common bottom (exclusive) of the ink components: the baseline, without descenders."""
+    n, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    bottoms: Counter[int] = Counter()
+    for i in range(1, n):
+        _, top, _, hh, area = stats[i]
+        if hh >= 2 and area >= 3:
+            bottoms[int(top + hh)] += 1
+    if not bottoms:
+        return ink.shape[0]
+    best = max(bottoms.values())
+    return min(b for b, c in bottoms.items() if c == best)
+
+
+def _x_height(ink: np.ndarray, base: int) -> float:
+    """Rows above the baseline where the ink profile stays dense (the x-height band)."""
+    prof = ink[:base].sum(axis=1).astype(np.float64)
+    if prof.size == 0 or prof.max() <= 0:
+        return 0.0
+    thr = 0.5 * float(np.percentile(prof[prof > 0], 75))
+    y = base - 1
+    while y >= 0 and prof[y] >= thr:
+        y -= 1
+    return float(base - 1 - y)
+
+
+def page_text(page: OcrPage) -> str:
+    """Words of the page joined by spaces (for quick checks and search)."""
+    return " ".join(w.text for w in page.words())
+
+
+def _box_ok(box: Box) -> bool:
+    return box[2] > box[0] and box[3] > box[1] and not any(math.isnan(v) for v in box)
