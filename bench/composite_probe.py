@@ -4,8 +4,9 @@
 
 Images: bench/data/screens/*.png when present, else synthetic UI screenshots rendered here (light
 and dark, 13-16 px, shipped and unshipped fonts) plus GIMP help screenshots (gimp-help-en).
-Base: picd_desktop.base.classic when it exists, else a 4x downscale + AVIF + bicubic upsample,
-with ROI boxes (undrawn words) coded by a second AVIF at 2x. Timings are on a shared 2-core
+Base: --base classic uses picd_desktop.base.classic.ClassicCodec (with the ROI of undrawn
+words); --base sim (default) a 4x downscale + AVIF + bicubic upsample, with ROI boxes coded
+by a second AVIF at 2x. Timings are on a shared 2-core
 machine: noisy.
 """
 
@@ -28,8 +29,18 @@ import pytesseract
 from PIL import Image, ImageDraw, ImageFont
 
 from picd_desktop.render.composite import CompositeRenderer
-from picd_desktop.text.fit import FitConfig, build_layer, check_word, fit_ocr_line
+from picd_desktop.text.fit import (
+    FitConfig,
+    blob_limit,
+    blob_reference,
+    build_layer,
+    check_word,
+    decide_line,
+    measure_line,
+    passes,
+)
 from picd_desktop.text.glyphs import draw_glyphs
+from picd_desktop.text.layer import Word
 from picd_desktop.text.ocr import run_ocr
 from picd_desktop.text.ocr_types import OcrPage
 
@@ -54,7 +65,25 @@ BODY_FONTS = [
 ]
 MONO_FONTS = ["hack/Hack-Regular.ttf", "firacode/FiraCode-Regular.ttf", "noto/NotoMono-Regular.ttf",
               "dejavu/DejaVuSansMono.ttf", "liberation2/LiberationMono-Regular.ttf"]
-WORDS = ["File", "Edit", "View", "Selection", "Go", "Run", "Terminal", "Help", "Settings", "Preferences", "Open", "Recent", "Save", "Close", "Window", "Explorer", "Search", "Source", "Control", "Extensions", "Debug", "Console", "Output", "Problems", "project", "release", "notes", "version", "update", "install", "package", "module", "function", "return", "value", "error", "warning", "info", "message", "network", "proxy", "server", "client", "request", "response", "status", "timeout", "retry", "connection", "database", "query", "table", "column", "index", "user", "account", "password", "email", "profile", "Cancel", "Apply", "OK", "Next", "Back", "Finish", "Delete", "Rename", "Copy", "Paste", "Undo", "Redo", "Zoom", "Fit", "Export", "Import", "Share", "Upload", "Download", "Refresh", "Sync", "Dashboard", "Overview", "Reports", "Analytics", "Billing", "the", "of", "and", "to", "in", "is", "for", "on", "with", "by", "from", "at", "as", "this", "that", "be", "are", "was", "it", "an", "or", "not", "screenshot", "compression", "layer", "image", "text", "render", "decoder", "encoder", "quality", "bitrate", "pixel", "configure", "changes", "pending", "branch", "commit", "merge", "rebase", "pull", "push", "origin", "main", "develop", "3.1", "2.0.1", "v1.4", "12:45", "2024-05-17", "42%", "1,024", "0.75", "#8", "(beta)", "[draft]", "user@example.com", "reversed()", "len(items)", "self.config", "main.py", "utils/io.py", "--force", "-v", "README.md", "TODO:", "e.g.", "i.e."]
+WORDS = [
+    'File', 'Edit', 'View', 'Selection', 'Go', 'Run', 'Terminal', 'Help', 'Settings',
+    'Preferences', 'Open', 'Recent', 'Save', 'Close', 'Window', 'Explorer', 'Search', 'Source',
+    'Control', 'Extensions', 'Debug', 'Console', 'Output', 'Problems', 'project', 'release',
+    'notes', 'version', 'update', 'install', 'package', 'module', 'function', 'return', 'value',
+    'error', 'warning', 'info', 'message', 'network', 'proxy', 'server', 'client', 'request',
+    'response', 'status', 'timeout', 'retry', 'connection', 'database', 'query', 'table',
+    'column', 'index', 'user', 'account', 'password', 'email', 'profile', 'Cancel', 'Apply',
+    'OK', 'Next', 'Back', 'Finish', 'Delete', 'Rename', 'Copy', 'Paste', 'Undo', 'Redo', 'Zoom',
+    'Fit', 'Export', 'Import', 'Share', 'Upload', 'Download', 'Refresh', 'Sync', 'Dashboard',
+    'Overview', 'Reports', 'Analytics', 'Billing', 'the', 'of', 'and', 'to', 'in', 'is', 'for',
+    'on', 'with', 'by', 'from', 'at', 'as', 'this', 'that', 'be', 'are', 'was', 'it', 'an', 'or',
+    'not', 'screenshot', 'compression', 'layer', 'image', 'text', 'render', 'decoder', 'encoder',
+    'quality', 'bitrate', 'pixel', 'configure', 'changes', 'pending', 'branch', 'commit',
+    'merge', 'rebase', 'pull', 'push', 'origin', 'main', 'develop', '3.1', '2.0.1', 'v1.4',
+    '12:45', '2024-05-17', '42%', '1,024', '0.75', '#8', '(beta)', '[draft]', 'user@example.com',
+    'reversed()', 'len(items)', 'self.config', 'main.py', 'utils/io.py', '--force', '-v',
+    'README.md', 'TODO:', 'e.g.', 'i.e.',
+]
 CODE = [
     "def load(path: str) -> dict:", "    with open(path) as fh:", "        return json.load(fh)",
     "for item in reversed(items):", "    total += item.size * 3.1", "print(f\"done {total}\")",
@@ -145,7 +174,7 @@ def simulate_base(image: Image.Image, roi: list, quality: int) -> tuple[Image.Im
         md = ImageDraw.Draw(mask)
         for x0, y0, x1, y1 in roi:
             md.rectangle((x0 - 2, y0 - 2, x1 + 1, y1 + 1), fill=255)
-        half = Image.composite(image, Image.new("RGB", (w, h), (128, 128, 128)), mask)
+        half = Image.composite(image, out, mask)
         half = half.resize((w // 2, h // 2), Image.Resampling.BOX)
         buf2 = io.BytesIO()
         half.save(buf2, "AVIF", quality=quality + 25)
@@ -180,21 +209,21 @@ def corrupt(text: str, rng: random.Random) -> str:
 def calibrate(image: Image.Image, page: OcrPage, cfg: FitConfig, rng: random.Random) -> dict:
     """Pass rates of the OCR'd words and of corrupted copies of them (one error each)."""
     arr = np.asarray(image.convert("RGB"))
+    measured = [measure_line(arr, ol, cfg) for ol in page.lines() if ol.words]
+    page_ref = blob_reference([c for _, cs in measured for c in cs])
     ok = bad = n_ok = n_bad = 0
-    for ol in page.lines():
-        line, checks = fit_ocr_line(arr, ol, cfg)
-        for word, ow, ch in zip(line.words, ol.words, checks, strict=True):
-            if not ch.drawable or len(ow.text) < 2:
+    for line, checks in measured:
+        limit = blob_limit(cfg, blob_reference(checks) or page_ref)
+        decided = decide_line(line, checks, cfg, page_ref)
+        for word, ch in zip(decided.words, checks, strict=True):
+            if not ch.drawable or len(word.text) < 2:
                 continue
             n_ok += 1
             ok += word.drawn
-            wrong = corrupt(ow.text, rng)
-            from picd_desktop.text.fit import passes
-            from picd_desktop.text.layer import Word
-            ww = Word(wrong, ow.box[0], ow.box[2])
-            c2 = check_word(arr, line, ww, ow.conf, True)
+            wrong = Word(corrupt(word.text, rng), word.x0, word.x1)
+            c2 = check_word(arr, line, wrong, ch.conf, True, cfg.blur_sigma)
             n_bad += 1
-            bad += passes(c2, ww, cfg)
+            bad += passes(c2, wrong, cfg, limit)
     return {"correct_pass": ok / max(n_ok, 1), "corrupt_pass": bad / max(n_bad, 1), "n": n_ok}
 
 
@@ -211,12 +240,20 @@ def drawn_wrong(layer, gt: list) -> tuple[int, list]:
     return len(wrong), wrong
 
 
+def _truth(png: Path) -> list | None:
+    """Ground-truth words [(text, box)] from a `<name>.truth.json` beside the image."""
+    path = png.with_suffix(".truth.json")
+    if not path.exists():
+        return None
+    return [(w["text"], tuple(w["box"])) for w in json.loads(path.read_text())["words"]]
+
+
 def load_images(args) -> list[tuple[str, Image.Image, list | None]]:
     if args.images:
-        return [(p, Image.open(p).convert("RGB"), None) for p in args.images]
+        return [(p, Image.open(p).convert("RGB"), _truth(Path(p))) for p in args.images]
     screens = sorted((ROOT / "bench/data/screens").glob("*.png"))
     if screens and not args.synthetic:
-        return [(p.name, Image.open(p).convert("RGB"), None) for p in screens[: args.limit]]
+        return [(p.name, Image.open(p).convert("RGB"), _truth(p)) for p in screens[: args.limit]]
     out = []
     for seed in range(args.limit):
         img, gt = synth_screen(seed)
@@ -233,7 +270,9 @@ def main() -> int:
     ap.add_argument("--synthetic", action="store_true")
     ap.add_argument("--limit", type=int, default=6)
     ap.add_argument("--per-line", action="store_true")
-    ap.add_argument("--quality", type=int, default=30)
+    ap.add_argument("--quality", type=int, default=30, help="AVIF quality of the simulation")
+    ap.add_argument("--base", choices=["sim", "classic"], default="sim")
+    ap.add_argument("--base-quality", type=float, default=2.0, help="ClassicCodec quality")
     ap.add_argument("--corrupt", action="store_true", help="measure verification pass rates")
     ap.add_argument("--set", nargs="*", default=[], help="FitConfig overrides k=v")
     ap.add_argument("--out", default=str(ROOT / "bench/results/composite_probe.json"))
@@ -250,7 +289,14 @@ def main() -> int:
         t0 = time.perf_counter()
         layer, cleaned, roi = build_layer(img, page, cfg)
         t_build = time.perf_counter() - t0
-        base, nbytes = simulate_base(cleaned, roi, args.quality)
+        if args.base == "classic":
+            from picd_desktop.base.classic import ClassicCodec
+
+            codec = ClassicCodec()
+            data = codec.encode(cleaned, args.base_quality, roi)
+            base, nbytes = codec.decode(data, cleaned.size), len(data)
+        else:
+            base, nbytes = simulate_base(cleaned, roi, args.quality)
         t0 = time.perf_counter()
         out = CompositeRenderer().render(base, draw_glyphs(layer), layer)
         t_render = time.perf_counter() - t0
@@ -268,6 +314,7 @@ def main() -> int:
             "drawn": sum(drawn.values()), "readback": back / max(sum(drawn.values()), 1),
             "t_build": t_build, "t_render": t_render,
         }
+        row["not_read_back"] = sorted((drawn - dec).elements())[:8]
         if gt is not None:
             row["drawn_wrong"], examples = drawn_wrong(layer, gt)
             row["wrong_examples"] = examples[:5]

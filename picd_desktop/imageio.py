@@ -14,7 +14,7 @@ from picd_desktop.format.errors import InputImageError
 MAX_SIDE = 65535
 MAX_PIXELS = 1 << 28  # the format's limit: 268 Mpx
 THUMB_MAX_BYTES = 4096
-THUMB_SIDE = 192
+THUMB_SIDE = 128
 
 ImageSource = Image.Image | str | os.PathLike | bytes
 
@@ -84,7 +84,7 @@ def make_thumbnail(image: Image.Image, max_bytes: int = THUMB_MAX_BYTES) -> byte
     while side >= 16:
         thumb = image.copy()
         thumb.thumbnail((side, side), Image.Resampling.LANCZOS)
-        for quality in (80, 60, 40, 25):
+        for quality in (50, 35, 25):
             buf = io.BytesIO()
             thumb.save(buf, "WEBP", quality=quality, method=4)
             if buf.tell() <= max_bytes:

@@ -40,8 +40,9 @@ def package_of(path: str) -> tuple[str, str]:
     """(package, version) of the Debian package that ships `path` (or its resolved path)."""
     res = subprocess.run(["dpkg", "-S", path], capture_output=True, text=True)
     if res.returncode != 0:
-        res = subprocess.run(["dpkg", "-S", os.path.realpath(path)], capture_output=True,
-                             text=True, check=True)
+        res = subprocess.run(
+            ["dpkg", "-S", os.path.realpath(path)], capture_output=True, text=True, check=True
+        )
     out = res.stdout
     pkg = out.split(":", 1)[0].strip()
     return pkg, package_version(pkg)

@@ -32,7 +32,8 @@ def _text_words(img: Image.Image) -> int:
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     data = pytesseract.image_to_data(img, lang="eng", output_type=pytesseract.Output.DICT)
     return sum(
-        1 for t, c in zip(data["text"], data["conf"], strict=True)
+        1
+        for t, c in zip(data["text"], data["conf"], strict=True)
         if float(c) >= 60 and len(t.strip()) >= 2 and any(ch.isalpha() for ch in t)
     )
 
@@ -58,11 +59,21 @@ def build(out_dir: Path, seed: int) -> list[Entry]:
             name = f"gimp_{sub.replace('-', '_')}_{p.stem.replace('-', '_')}.png"
             save_rgb(flat, out_dir / name)
             mean = sum(flat.convert("L").resize((32, 32)).getdata()) / 1024
-            entries.append(Entry(
-                file=f"screens/{name}", kind="gimp-ui", theme="dark" if mean < 110 else "light",
-                scale="1x", width=flat.width, height=flat.height,
-                source=debian_source(str(p), "GFDL-NIV-1.2+", seed=seed,
-                                     note="palette/RGBA PNG flattened on white to RGB"),
-            ))
+            entries.append(
+                Entry(
+                    file=f"screens/{name}",
+                    kind="gimp-ui",
+                    theme="dark" if mean < 110 else "light",
+                    scale="1x",
+                    width=flat.width,
+                    height=flat.height,
+                    source=debian_source(
+                        str(p),
+                        "GFDL-NIV-1.2+",
+                        seed=seed,
+                        note="palette/RGBA PNG flattened on white to RGB",
+                    ),
+                )
+            )
             taken += 1
     return entries

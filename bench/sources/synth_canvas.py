@@ -76,31 +76,53 @@ class Canvas:
     def _s(self, v: float) -> int:
         return round(v * self.f)
 
-    def rect(self, box: tuple[float, float, float, float], fill: Color | None = None,
-             outline: Color | None = None, width: int = 1, radius: float = 0) -> None:
+    def rect(
+        self,
+        box: tuple[float, float, float, float],
+        fill: Color | None = None,
+        outline: Color | None = None,
+        width: int = 1,
+        radius: float = 0,
+    ) -> None:
         """Rectangle [x0, y0, x1, y1] (logical), optionally rounded."""
         b = [self._s(v) for v in box]
         b[2], b[3] = max(b[2] - 1, b[0]), max(b[3] - 1, b[1])
-        self.draw.rounded_rectangle(b, radius=self._s(radius), fill=fill, outline=outline,
-                                    width=max(1, self._s(width)))
+        self.draw.rounded_rectangle(
+            b, radius=self._s(radius), fill=fill, outline=outline, width=max(1, self._s(width))
+        )
 
-    def ellipse(self, box: tuple[float, float, float, float], fill: Color | None = None,
-                outline: Color | None = None, width: int = 1) -> None:
+    def ellipse(
+        self,
+        box: tuple[float, float, float, float],
+        fill: Color | None = None,
+        outline: Color | None = None,
+        width: int = 1,
+    ) -> None:
         """Ellipse inside [x0, y0, x1, y1] (logical)."""
-        self.draw.ellipse([self._s(v) for v in box], fill=fill, outline=outline,
-                          width=max(1, self._s(width)))
+        self.draw.ellipse(
+            [self._s(v) for v in box], fill=fill, outline=outline, width=max(1, self._s(width))
+        )
 
     def line(self, pts: list[tuple[float, float]], fill: Color, width: float = 1) -> None:
         """Polyline (logical)."""
-        self.draw.line([(self._s(x), self._s(y)) for x, y in pts], fill=fill,
-                       width=max(1, self._s(width)))
+        self.draw.line(
+            [(self._s(x), self._s(y)) for x, y in pts], fill=fill, width=max(1, self._s(width))
+        )
 
     def length(self, s: str, name: str, size: float) -> float:
         """Advance width of `s` in logical pixels."""
         return font(name, self._s(size)).getlength(s) / self.f
 
-    def text(self, xy: tuple[float, float], s: str, name: str, size: float, fill: Color,
-             record: bool = True, anchor: str = "la") -> float:
+    def text(
+        self,
+        xy: tuple[float, float],
+        s: str,
+        name: str,
+        size: float,
+        fill: Color,
+        record: bool = True,
+        anchor: str = "la",
+    ) -> float:
         """Draw `s` at (x, y) (left, ascender); record its words; return the advance width."""
         ft = font(name, self._s(size))
         self.fonts_used.add(name)
@@ -125,8 +147,12 @@ class Canvas:
             b = self.draw.textbbox((x0, y), m.group(), font=ft, anchor="la")
             if b[0] < 0 or b[1] < 0 or b[2] > W or b[3] > H:
                 continue
-            box = [round(b[0] / self.ss), round(b[1] / self.ss),
-                   round(b[2] / self.ss), round(b[3] / self.ss)]
+            box = [
+                round(b[0] / self.ss),
+                round(b[1] / self.ss),
+                round(b[2] / self.ss),
+                round(b[3] / self.ss),
+            ]
             self.words.append({"text": m.group(), "box": box})
 
     def finish(self) -> Image.Image:

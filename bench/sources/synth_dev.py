@@ -12,18 +12,42 @@ from .synth_canvas import Canvas, bold
 from .synth_text import CODE, code_lines, man_page
 
 EDITOR = {
-    "dark": {"bg": "#1e1e1e", "side": "#252526", "bar": "#333333", "tab": "#2d2d2d",
-             "fg": "#d4d4d4", "dim": "#858585", "status": "#007acc", "sel": "#37373d",
-             "style": "monokai"},
-    "light": {"bg": "#ffffff", "side": "#f3f3f3", "bar": "#dddddd", "tab": "#ececec",
-              "fg": "#333333", "dim": "#999999", "status": "#2c7ad6", "sel": "#e4e6f1",
-              "style": "friendly"},
+    "dark": {
+        "bg": "#1e1e1e",
+        "side": "#252526",
+        "bar": "#333333",
+        "tab": "#2d2d2d",
+        "fg": "#d4d4d4",
+        "dim": "#858585",
+        "status": "#007acc",
+        "sel": "#37373d",
+        "style": "monokai",
+    },
+    "light": {
+        "bg": "#ffffff",
+        "side": "#f3f3f3",
+        "bar": "#dddddd",
+        "tab": "#ececec",
+        "fg": "#333333",
+        "dim": "#999999",
+        "status": "#2c7ad6",
+        "sel": "#e4e6f1",
+        "style": "friendly",
+    },
 }
 
 
-def draw_code(size: tuple[int, int], theme: str, ui: int, subpixel: bool, rng: random.Random,
-              lang: str = "python", mono: str = "dejavu-mono", ui_font: str = "dejavu",
-              code_px: int = 14) -> Canvas:
+def draw_code(
+    size: tuple[int, int],
+    theme: str,
+    ui: int,
+    subpixel: bool,
+    rng: random.Random,
+    lang: str = "python",
+    mono: str = "dejavu-mono",
+    ui_font: str = "dejavu",
+    code_px: int = 14,
+) -> Canvas:
     """A code editor: title bar, file tree, tabs, gutter, highlighted code, status bar."""
     t = EDITOR[theme]
     W, H = size
@@ -38,7 +62,7 @@ def draw_code(size: tuple[int, int], theme: str, ui: int, subpixel: bool, rng: r
     siblings = sorted(p.name for p in path.parent.iterdir() if p.is_file())
     start = rng.randrange(0, max(1, len(siblings) - 40))
     y = 64
-    for name in siblings[start: start + 60]:
+    for name in siblings[start : start + 60]:
         if y > H - 50:
             break
         if name == path.name:
@@ -62,7 +86,7 @@ def draw_code(size: tuple[int, int], theme: str, ui: int, subpixel: bool, rng: r
     cols = int((W - gutter - 10) // cw)
     style = get_style_by_name(t["style"])
     lexer = get_lexer_by_name("bash" if lang == "bash" else "python")
-    code = "\n".join(lines[first: first + rows]) + "\n"
+    code = "\n".join(lines[first : first + rows]) + "\n"
     y = 72.0
     col = 0
     c.text((x0 + 16, y), f"{first + 1:>4}", mono, code_px, t["dim"])
@@ -83,7 +107,7 @@ def draw_code(size: tuple[int, int], theme: str, ui: int, subpixel: bool, rng: r
             if vis:
                 c.text((gutter + col * cw, y), vis, mono, code_px, color, record=False)
             col += len(part)
-    for i, ln in enumerate(lines[first: first + rows]):
+    for i, ln in enumerate(lines[first : first + rows]):
         c.record((gutter, 72.0 + i * line_h), ln[:cols], mono, code_px)
     c.rect((0, H - 22, W, H), fill=t["status"])
     status = f"Ln {first + 3}, Col 9   Spaces: 4   UTF-8   LF   {lang.rstrip('2').title()}"
@@ -93,23 +117,43 @@ def draw_code(size: tuple[int, int], theme: str, ui: int, subpixel: bool, rng: r
 
 
 TERMINAL = {
-    "dark": {"bg": "#300a24", "fg": "#eeeeec", "bar": "#2c2c2c", "title": "#dddddd",
-             "prompt": "#8ae234", "path": "#729fcf"},
-    "light": {"bg": "#fdfdfd", "fg": "#1c1c1c", "bar": "#e1e1e1", "title": "#333333",
-              "prompt": "#4e9a06", "path": "#3465a4"},
+    "dark": {
+        "bg": "#300a24",
+        "fg": "#eeeeec",
+        "bar": "#2c2c2c",
+        "title": "#dddddd",
+        "prompt": "#8ae234",
+        "path": "#729fcf",
+    },
+    "light": {
+        "bg": "#fdfdfd",
+        "fg": "#1c1c1c",
+        "bar": "#e1e1e1",
+        "title": "#333333",
+        "prompt": "#4e9a06",
+        "path": "#3465a4",
+    },
 }
 
 
-def draw_terminal(size: tuple[int, int], theme: str, ui: int, subpixel: bool,
-                  rng: random.Random, page: str = "grep", mono: str = "dejavu-mono",
-                  px: int = 14) -> tuple[Canvas, str]:
+def draw_terminal(
+    size: tuple[int, int],
+    theme: str,
+    ui: int,
+    subpixel: bool,
+    rng: random.Random,
+    page: str = "grep",
+    mono: str = "dejavu-mono",
+    px: int = 14,
+) -> tuple[Canvas, str]:
     """A terminal window showing `man <page>` part-way through; returns (canvas, man file)."""
     t = TERMINAL[theme]
     W, H = size
     c = Canvas(size, t["bg"], ui, subpixel)
     c.rect((0, 0, W, 34), fill=t["bar"])
-    c.text((W / 2, 17), f"user@picd: ~/src - man {page}", "dejavu-bold", 12, t["title"],
-           anchor="mm")
+    c.text(
+        (W / 2, 17), f"user@picd: ~/src - man {page}", "dejavu-bold", 12, t["title"], anchor="mm"
+    )
     for i, col in enumerate(("#ed6a5e", "#f5bf4f", "#61c554")):
         c.ellipse((W - 80 + i * 24, 10, W - 66 + i * 24, 24), fill=col)
     cw = c.length("M", mono, px)
@@ -119,7 +163,7 @@ def draw_terminal(size: tuple[int, int], theme: str, ui: int, subpixel: bool,
     lines, man_path = man_page(page, cols)
     first = rng.randrange(0, max(1, len(lines) - rows))
     y = 40.0
-    shown = lines[first: first + rows - 1]
+    shown = lines[first : first + rows - 1]
     for ln in shown:
         ln = ln[:cols]
         heading = ln.strip() != "" and ln == ln.upper() and not ln.startswith(" ")

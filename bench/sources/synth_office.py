@@ -7,20 +7,57 @@ import random
 from .synth_canvas import Canvas, bold, wrap
 
 PAL = {
-    "light": {"bg": "#ffffff", "side": "#f0f1f3", "bar": "#e4e6ea", "fg": "#1d1c1d",
-              "dim": "#6b6f76", "acc": "#1264a3", "sel": "#dbe8f7", "line": "#d6d8dc",
-              "bubble": "#eef1f5", "field": "#ffffff"},
-    "dark": {"bg": "#1a1d21", "side": "#19171d", "bar": "#2b2d31", "fg": "#e8e8e8",
-             "dim": "#9a9ca0", "acc": "#4a9eff", "sel": "#27374d", "line": "#3a3d42",
-             "bubble": "#2a2e34", "field": "#222428"},
+    "light": {
+        "bg": "#ffffff",
+        "side": "#f0f1f3",
+        "bar": "#e4e6ea",
+        "fg": "#1d1c1d",
+        "dim": "#6b6f76",
+        "acc": "#1264a3",
+        "sel": "#dbe8f7",
+        "line": "#d6d8dc",
+        "bubble": "#eef1f5",
+        "field": "#ffffff",
+    },
+    "dark": {
+        "bg": "#1a1d21",
+        "side": "#19171d",
+        "bar": "#2b2d31",
+        "fg": "#e8e8e8",
+        "dim": "#9a9ca0",
+        "acc": "#4a9eff",
+        "sel": "#27374d",
+        "line": "#3a3d42",
+        "bubble": "#2a2e34",
+        "field": "#222428",
+    },
 }
-NAMES = ["Ana Lopez", "Ben Okafor", "Chen Wei", "Dana Novak", "Eli Haddad", "Farah Khan",
-         "Goran Petrov", "Hana Sato", "Ivan Rossi", "Julia Berg", "Kofi Mensah", "Lena Vogel"]
+NAMES = [
+    "Ana Lopez",
+    "Ben Okafor",
+    "Chen Wei",
+    "Dana Novak",
+    "Eli Haddad",
+    "Farah Khan",
+    "Goran Petrov",
+    "Hana Sato",
+    "Ivan Rossi",
+    "Julia Berg",
+    "Kofi Mensah",
+    "Lena Vogel",
+]
 AVATAR = ["#e06c75", "#61afef", "#98c379", "#c678dd", "#d19a66", "#56b6c2"]
 
 
-def draw_chat(size: tuple[int, int], theme: str, ui: int, subpixel: bool, rng: random.Random,
-              msgs: list[str], face: str = "roboto") -> Canvas:
+def draw_chat(
+    size: tuple[int, int],
+    theme: str,
+    ui: int,
+    subpixel: bool,
+    rng: random.Random,
+    msgs: list[str],
+    face: str = "roboto",
+) -> Canvas:
     """A team chat: channel sidebar, header, messages with avatars and times, input box."""
     p = PAL[theme]
     W, H = size
@@ -56,12 +93,19 @@ def draw_chat(size: tuple[int, int], theme: str, ui: int, subpixel: bool, rng: r
             break
         boxes.append((name, lines, y))
         c.rect((sw + 18, y + 2, sw + 54, y + 38), fill=AVATAR[k % len(AVATAR)], radius=6)
-        c.text((sw + 36, y + 20), "".join(s[0] for s in name.split()), bold(face), 14,
-               "#ffffff", anchor="mm")
+        c.text(
+            (sw + 36, y + 20),
+            "".join(s[0] for s in name.split()),
+            bold(face),
+            14,
+            "#ffffff",
+            anchor="mm",
+        )
         nw = c.text((sw + 68, y), name, bold(face), 15, p["fg"])
         minute += rng.randrange(1, 6)
-        c.text((sw + 76 + nw, y + 2), f"{hour + minute // 60}:{minute % 60:02d}", face, 12,
-               p["dim"])
+        c.text(
+            (sw + 76 + nw, y + 2), f"{hour + minute // 60}:{minute % 60:02d}", face, 12, p["dim"]
+        )
         for i, ln in enumerate(lines):
             c.text((sw + 68, y + 24 + 22 * i), ln, face, 15, p["fg"])
         y += need
@@ -70,8 +114,16 @@ def draw_chat(size: tuple[int, int], theme: str, ui: int, subpixel: bool, rng: r
     return c
 
 
-def draw_mail(size: tuple[int, int], theme: str, ui: int, subpixel: bool, rng: random.Random,
-              subjects: list[str], body: list[str], face: str = "opensans") -> Canvas:
+def draw_mail(
+    size: tuple[int, int],
+    theme: str,
+    ui: int,
+    subpixel: bool,
+    rng: random.Random,
+    subjects: list[str],
+    body: list[str],
+    face: str = "opensans",
+) -> Canvas:
     """A mail client: toolbar, folders, message list with one selected, reading pane."""
     p = PAL[theme]
     W, H = size
@@ -86,8 +138,17 @@ def draw_mail(size: tuple[int, int], theme: str, ui: int, subpixel: bool, rng: r
     fw = 190 if W >= 900 else 130
     c.rect((0, 44, fw, H), fill=p["side"])
     y = 56
-    for i, (f, n) in enumerate([("Inbox", 12), ("Drafts", 2), ("Sent", 0), ("Archive", 0),
-                                ("Junk", 5), ("Trash", 0), ("Lists", 31)]):
+    for i, (f, n) in enumerate(
+        [
+            ("Inbox", 12),
+            ("Drafts", 2),
+            ("Sent", 0),
+            ("Archive", 0),
+            ("Junk", 5),
+            ("Trash", 0),
+            ("Lists", 31),
+        ]
+    ):
         if i == 0:
             c.rect((0, y - 4, fw, y + 22), fill=p["sel"])
         c.text((18, y), f, bold(face) if n else face, 14, p["fg"])
@@ -113,15 +174,20 @@ def draw_mail(size: tuple[int, int], theme: str, ui: int, subpixel: bool, rng: r
         c.text((fw + 12, y + 4), sender, f, 13, p["fg"])
         subj_lines = wrap(c, subj, f, 13, W - fw - 240 - 120)
         c.text((fw + 240, y + 4), subj_lines[0], f, 13, p["fg"])
-        c.text((W - 14, y + 13), f"2024-0{1 + i % 9}-{day + i % 9:02d} {9 + i % 8}:{i * 7 % 60:02d}",
-               face, 12, p["dim"], anchor="rm")
+        date = f"2024-0{1 + i % 9}-{day + i % 9:02d} {9 + i % 8}:{i * 7 % 60:02d}"
+        c.text((W - 14, y + 13), date, face, 12, p["dim"], anchor="rm")
         c.line([(fw, y + 26), (W, y + 26)], p["line"])
         y += 27
     c.rect((fw, split, W, split + 1), fill=p["line"])
     y = split + 14
     c.text((fw + 20, y), subjects[sel], bold(face), 18, p["fg"])
-    c.text((fw + 20, y + 30), f"From: {NAMES[(sel * 5 + day) % len(NAMES)]} <dev@picd.example>",
-           face, 13, p["dim"])
+    c.text(
+        (fw + 20, y + 30),
+        f"From: {NAMES[(sel * 5 + day) % len(NAMES)]} <dev@picd.example>",
+        face,
+        13,
+        p["dim"],
+    )
     c.text((fw + 20, y + 50), "To: picd-dev list", face, 13, p["dim"])
     y += 84
     for para in body:
@@ -134,16 +200,33 @@ def draw_mail(size: tuple[int, int], theme: str, ui: int, subpixel: bool, rng: r
     return c
 
 
-def draw_sheet(size: tuple[int, int], theme: str, ui: int, subpixel: bool, rng: random.Random,
-               face: str = "liberation") -> Canvas:
+def draw_sheet(
+    size: tuple[int, int],
+    theme: str,
+    ui: int,
+    subpixel: bool,
+    rng: random.Random,
+    face: str = "liberation",
+) -> Canvas:
     """A spreadsheet: menu, formula bar, lettered columns, numbered rows, figures, sheet tabs."""
     p = PAL[theme]
     W, H = size
     c = Canvas(size, p["bg"], ui, subpixel)
     c.rect((0, 0, W, 28), fill=p["bar"])
     x = 10
-    for m in ["File", "Edit", "View", "Insert", "Format", "Styles", "Sheet", "Data", "Tools",
-              "Window", "Help"]:
+    for m in [
+        "File",
+        "Edit",
+        "View",
+        "Insert",
+        "Format",
+        "Styles",
+        "Sheet",
+        "Data",
+        "Tools",
+        "Window",
+        "Help",
+    ]:
         x += c.text((x, 6), m, face, 13, p["fg"]) + 16
     c.rect((0, 28, W, 56), fill=p["bg"])
     c.rect((6, 32, 86, 52), fill=p["field"], outline=p["line"])
@@ -201,23 +284,37 @@ def draw_sheet(size: tuple[int, int], theme: str, ui: int, subpixel: bool, rng: 
     x = 12
     for k, tab in enumerate(["Summary", "Sales 2024", "Forecast", "Notes"]):
         tw = c.length(tab, face, 13) + 24
-        c.rect((x, H - 28, x + tw, H - 4), fill=p["bg"] if k == 1 else p["bar"],
-               outline=p["line"])
+        c.rect((x, H - 28, x + tw, H - 4), fill=p["bg"] if k == 1 else p["bar"], outline=p["line"])
         c.text((x + 12, H - 24), tab, face, 13, p["fg"])
         x += tw + 4
     return c
 
 
-def draw_dialog(size: tuple[int, int], theme: str, ui: int, subpixel: bool, rng: random.Random,
-                face: str = "dejavu") -> Canvas:
+def draw_dialog(
+    size: tuple[int, int],
+    theme: str,
+    ui: int,
+    subpixel: bool,
+    rng: random.Random,
+    face: str = "dejavu",
+) -> Canvas:
     """A settings dialog: title bar, category list, checkboxes, radios, combos, buttons."""
     p = PAL[theme]
     W, H = size
     c = Canvas(size, p["side"], ui, subpixel)
     c.rect((0, 0, W, 36), fill=p["bar"])
     c.text((W / 2, 18), "Preferences", bold(face), 14, p["fg"], anchor="mm")
-    cats = ["General", "Appearance", "Compression", "Text Recognition", "Privacy", "Shortcuts",
-            "Storage", "Updates", "Advanced"]
+    cats = [
+        "General",
+        "Appearance",
+        "Compression",
+        "Text Recognition",
+        "Privacy",
+        "Shortcuts",
+        "Storage",
+        "Updates",
+        "Advanced",
+    ]
     lw = 170 if W >= 700 else 140
     c.rect((0, 36, lw, H - 56), fill=p["bg"])
     cur = rng.randrange(0, 4)
@@ -232,10 +329,16 @@ def draw_dialog(size: tuple[int, int], theme: str, ui: int, subpixel: bool, rng:
     y = 52
     c.text((x0, y), cats[cur], bold(face), 16, p["fg"])
     y += 36
-    opts = ["Start minimised to the tray", "Check for updates automatically",
-            "Keep the original file after compressing", "Show notifications when done",
-            "Make text in screenshots searchable", "Confirm before deleting files",
-            "Use hardware acceleration when available", "Send anonymous usage statistics"]
+    opts = [
+        "Start minimised to the tray",
+        "Check for updates automatically",
+        "Keep the original file after compressing",
+        "Show notifications when done",
+        "Make text in screenshots searchable",
+        "Confirm before deleting files",
+        "Use hardware acceleration when available",
+        "Send anonymous usage statistics",
+    ]
     rng.shuffle(opts)
     for k, o in enumerate(opts[: max(2, int((H - 300) // 30))]):
         c.rect((x0, y + 1, x0 + 16, y + 17), fill=p["field"], outline=p["dim"], radius=3)
@@ -264,10 +367,13 @@ def draw_dialog(size: tuple[int, int], theme: str, ui: int, subpixel: bool, rng:
     x = W - 16
     for b in ["Apply", "Cancel", "OK"]:
         bw = max(84, c.length(b, face, 13) + 30)
-        c.rect((x - bw, H - 44, x, H - 14), fill=p["acc"] if b == "OK" else p["bg"],
-               outline=p["line"], radius=5)
-        c.text((x - bw / 2, H - 29), b, face, 13, "#ffffff" if b == "OK" else p["fg"],
-               anchor="mm")
+        c.rect(
+            (x - bw, H - 44, x, H - 14),
+            fill=p["acc"] if b == "OK" else p["bg"],
+            outline=p["line"],
+            radius=5,
+        )
+        c.text((x - bw / 2, H - 29), b, face, 13, "#ffffff" if b == "OK" else p["fg"], anchor="mm")
         x -= bw + 10
     c.text((16, H - 36), "Help", face, 13, p["acc"])
     return c

@@ -23,9 +23,15 @@ CODE = {
     "bash": "/usr/share/doc/bash-doc/examples/functions/autoload.v4",
 }
 LICENCE = {
-    "git-doc": "GPL-2", "bash-doc": "GPL-3+", "libpython3.11-stdlib": "PSF-2.0",
-    "libpython3.11-minimal": "PSF-2.0", "tar": "GPL-3+", "grep": "GPL-3+",
-    "sqlite3": "public-domain", "coreutils": "GPL-3+", "git-man": "GPL-2",
+    "git-doc": "GPL-2",
+    "bash-doc": "GPL-3+",
+    "libpython3.11-stdlib": "PSF-2.0",
+    "libpython3.11-minimal": "PSF-2.0",
+    "tar": "GPL-3+",
+    "grep": "GPL-3+",
+    "sqlite3": "public-domain",
+    "coreutils": "GPL-3+",
+    "git-man": "GPL-2",
 }
 _LINK = re.compile(r"link(?:git)?:([\w./-]+?)\[([^\]]*)\]")
 _MARKUP = re.compile(r"[`*_+]|\[\[.*?\]\]|<<.*?>>|\{[a-z-]+\}")
@@ -67,17 +73,19 @@ def pick_sentences(rng: random.Random, n: int, path: str) -> list[str]:
     """`n` consecutive sentences from a seeded start."""
     s = sentences(path)
     i = rng.randrange(0, max(1, len(s) - n))
-    return s[i: i + n]
+    return s[i : i + n]
 
 
 def man_page(name: str, width: int) -> tuple[list[str], str]:
     """Lines of `man <name>` formatted `width` columns wide (ASCII), and the man file path."""
     env = {**os.environ, "LC_ALL": "C", "MANWIDTH": str(width), "MAN_KEEP_FORMATTING": "0"}
-    txt = subprocess.run(["man", "-P", "cat", name], capture_output=True, text=True, env=env,
-                         check=True, timeout=60).stdout
+    txt = subprocess.run(
+        ["man", "-P", "cat", name], capture_output=True, text=True, env=env, check=True, timeout=60
+    ).stdout
     txt = re.sub(r".\x08", "", txt)
-    path = subprocess.run(["man", "-w", name], capture_output=True, text=True, env=env,
-                          check=True).stdout.strip()
+    path = subprocess.run(
+        ["man", "-w", name], capture_output=True, text=True, env=env, check=True
+    ).stdout.strip()
     return txt.splitlines(), path
 
 

@@ -4,7 +4,8 @@ AV1 decoding is normative (dav1d), so the inner image decodes bit-exactly everyw
 upsampler is Pillow's fixed-point BICUBIC on 8-bit RGB (no libm).
 
 Payload: u8 version, u8 flags (bit 0: ROI present), u8 f, u16 inner width, u16 inner height,
-u32 AVIF length, the AVIF image, then the ROI payload (see roi.py) to the end.
+u32 AVIF length, the AVIF image (raw deflate with the AVIF_DICT preset dictionary: the
+container boxes cost ~40 B instead of ~275 B), then the ROI payload (see roi.py) to the end.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import io
 import json
 import math
 import struct
+import zlib
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -25,8 +27,8 @@ from picd_desktop.format.errors import BaseLayerError, InputImageError
 from picd_desktop.text.layer import Box
 
 VERSION = 1
-MAX_SIDE = 1 << 15
-MAX_PIXELS = 1 << 28
+MAX_SIDE = 1 << 14  # libavif's default image size limit is 16384 x 16384
+MAX_PIXELS = MAX_SIDE * MAX_SIDE
 SUBSAMPLING = "4:4:4"
 _HEAD = struct.Struct("<BBBHHI")
 _FLAG_ROI = 1
@@ -42,30 +44,54 @@ class Step:
     roi_q: int
 
 
-# quality 1..8 -> Step; measured in bench/results/base_choice.md (Pareto front, screens).
+# quality 1..8 -> Step, picked from the (bpp, PSNR) Pareto fronts of screenshots with text and
+# with their text painted out (bench/results/base_choice.md). 4:4:4 ~ 4:2:0 in PSNR per bit but
+# keeps coloured UI edges; speed 8: speed 6 gains <0.5 dB for 4-10x the time, speed 9 loses
+# ~0.8 dB. ROI quality 40+ keeps 11 px words legible.
 TABLE: tuple[Step, ...] = (
-    Step(4, 20, 8, 60),
-    Step(4, 40, 8, 62),
-    Step(3, 35, 8, 64),
-    Step(3, 50, 8, 66),
-    Step(2, 40, 8, 68),
-    Step(2, 55, 8, 70),
-    Step(1, 40, 8, 75),
-    Step(1, 75, 8, 85),
+    Step(4, 10, 8, 40),
+    Step(4, 25, 8, 42),
+    Step(3, 20, 8, 44),
+    Step(3, 30, 8, 46),
+    Step(2, 15, 8, 50),
+    Step(2, 35, 8, 55),
+    Step(1, 15, 8, 60),
+    Step(1, 70, 8, 70),
+)
+
+
+# The container boxes of a 64x64 AVIF as this encoder writes them (ftyp ... mdat header): a
+# raw-deflate preset dictionary that shrinks each AVIF's ~275 B of boxes to ~40 B. Part of the
+# codec's definition (hashed into sha256): never change it under the same id.
+AVIF_DICT = bytes.fromhex(
+    "00000020667479706176696600000000617669666d6966316d6961664d413141000000eb6d65746100000000"
+    "0000002168646c72000000000000000070696374000000000000000000000000000000000e7069746d000000"
+    "0000010000001e696c6f63000000004400000100010000000100000113000000210000002869696e66000000"
+    "0000010000001a696e6665020000000001000061763031436f6c6f72000000006a697072700000004b697063"
+    "6f0000001469737065000000000000004000000040000000107069786900000000030808080000000c617631"
+    "438120000000000013636f6c726e636c780001000d0006800000001769706d61000000000000000100010401"
+    "028304000000296d646174"
 )
 
 
 def avif_encode(image: Image.Image, q: int, speed: int = 8) -> bytes:
-    """Code an RGB image as AVIF (4:4:4, full range, one thread: reproducible output)."""
+    """Code an RGB image as AVIF (4:4:4, full range, one thread), deflated with AVIF_DICT."""
     buf = io.BytesIO()
     image.save(buf, "AVIF", quality=q, subsampling=SUBSAMPLING, speed=speed, max_threads=1)
-    return buf.getvalue()
+    z = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zdict=AVIF_DICT)
+    return z.compress(buf.getvalue()) + z.flush()
 
 
 def avif_decode(data: bytes, max_pixels: int) -> Image.Image:
-    """Decode AVIF bytes to RGB; any failure or a picture over `max_pixels` -> BaseLayerError."""
+    """Decode avif_encode's bytes to RGB; any failure or a picture over `max_pixels` (or an
+    AVIF larger than such a picture could need) -> BaseLayerError."""
     try:
-        im = Image.open(io.BytesIO(data), formats=["AVIF"])
+        z = zlib.decompressobj(-15, zdict=AVIF_DICT)
+        limit = 4 * max_pixels + 65536
+        avif = z.decompress(data, limit)
+        if not z.eof or z.unconsumed_tail or z.unused_data:
+            raise BaseLayerError("AVIF payload is not one complete deflate stream within bounds")
+        im = Image.open(io.BytesIO(avif), formats=["AVIF"])
         if im.width * im.height > max_pixels:
             raise BaseLayerError(f"AVIF picture {im.size} larger than expected")
         im.load()
@@ -95,6 +121,7 @@ class ClassicCodec:
     def __init__(self) -> None:
         desc = {"id": self.id, "version": VERSION, "subsampling": SUBSAMPLING,
                 "down": "box", "up": "bicubic", "roi_margin": MARGIN,
+                "avif_dict": hashlib.sha256(AVIF_DICT).hexdigest(),
                 "table": [asdict(s) for s in TABLE]}
         self.sha256 = hashlib.sha256(json.dumps(desc, sort_keys=True).encode()).hexdigest()
 
@@ -120,7 +147,9 @@ class ClassicCodec:
             padded = np.pad(arr, ((0, ih * step.f - h), (0, iw * step.f - w), (0, 0)), "edge")
             small = Image.fromarray(padded).reduce(step.f)
         main = avif_encode(small, step.q, step.speed)
-        extra = encode_roi(image, list(roi), lambda t: avif_encode(t, step.roi_q)) if roi else b""
+        extra = b""
+        if roi and (step.f > 1 or step.roi_q > step.q):  # else the base is as good as a crop
+            extra = encode_roi(image, list(roi), lambda t: avif_encode(t, step.roi_q))
         flags = _FLAG_ROI if extra else 0
         return _HEAD.pack(VERSION, flags, step.f, iw, ih, len(main)) + main + extra
 

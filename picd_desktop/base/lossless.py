@@ -17,8 +17,8 @@ from picd_desktop.format.errors import BaseLayerError, InputImageError
 from picd_desktop.text.layer import Box
 
 WEBP, JXL = 0, 1
-WEBP_METHOD = 4  # method 6: ~5% smaller, 4-20x slower (bench/results/base_choice.md)
-JXL_EFFORT = 5  # effort 3 loses to WebP everywhere; 7 is slower for <1%
+WEBP_METHOD = 4  # method 6: 0-5% smaller, 4-13x slower (bench/results/base_choice.md)
+JXL_EFFORT = 5  # effort 3 loses to WebP; effort 7: 1-6% smaller for ~2x the time
 
 
 def webp_encode(image: Image.Image) -> bytes:

@@ -19,6 +19,8 @@ from picd_desktop.text.layer import Box
 
 MARGIN = 3
 MAX_CROPS = 4096
+MAX_ATLAS_SIDE = 16384
+SEPARATE_MAX = 8  # beyond, ~250 B of AVIF headers per crop always lose to the atlas
 _ALIGN = 4
 _ATLAS, _SEPARATE = 0, 1
 
@@ -75,17 +77,19 @@ def encode_roi(image: Image.Image, boxes: list[Box], encode: Encoder) -> bytes:
         return b""
     tiles = [image.crop(b) for b in crops]
     head = struct.pack("<H", len(crops))
-    # Separate: one AVIF per crop.
-    sep = bytearray(struct.pack("<B", _SEPARATE) + head)
-    for (x0, y0, x1, y1) in crops:
-        sep += struct.pack("<4H", x0, y0, x1 - x0, y1 - y0)
-    for t in tiles:
-        data = encode(t)
-        sep += struct.pack("<I", len(data)) + data
-    if len(crops) == 1:
+    pos, atlas_size = _pack([t.size for t in tiles])
+    use_atlas = len(crops) > 1 and max(atlas_size) <= MAX_ATLAS_SIDE
+    sep = bytearray()
+    if not use_atlas or len(crops) <= SEPARATE_MAX:  # one AVIF per crop
+        sep += struct.pack("<B", _SEPARATE) + head
+        for (x0, y0, x1, y1) in crops:
+            sep += struct.pack("<4H", x0, y0, x1 - x0, y1 - y0)
+        for t in tiles:
+            data = encode(t)
+            sep += struct.pack("<I", len(data)) + data
+    if not use_atlas:
         return bytes(sep)
     # Atlas: all crops in one image.
-    pos, atlas_size = _pack([t.size for t in tiles])
     atlas = Image.new("RGB", atlas_size)
     for t, p in zip(tiles, pos, strict=True):
         atlas.paste(t, p)
@@ -94,7 +98,7 @@ def encode_roi(image: Image.Image, boxes: list[Box], encode: Encoder) -> bytes:
         packed += struct.pack("<6H", x0, y0, x1 - x0, y1 - y0, ax, ay)
     data = encode(atlas)
     packed += struct.pack("<I", len(data)) + data
-    return bytes(min(sep, packed, key=len))
+    return bytes(min(sep, packed, key=len) if sep else packed)
 
 
 def _take(data: bytes, at: int, n: int) -> tuple[bytes, int]:

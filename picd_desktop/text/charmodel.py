@@ -23,15 +23,15 @@ EOW = 0  # end-of-word symbol
 PRIOR_FILE = "text-prior-v1.npz"
 PRIOR_DIR = ("models", "text-prior-v1")
 # sha256 of the shipped prior file (also in its card.json); the loader refuses any other file.
-PRIOR_SHA256 = "99447eccd6998f8280f7db2f55893a1a826dbf1b291255a50cdb2b59b87733bf"
+PRIOR_SHA256 = "db2e4b387730ce71456663d0ab5e9b9c1b2ebe356fa6da1b8d12fc90aaf07f93"
 
 TOTAL = 1 << 24  # frequencies of one distribution sum to this
 _MASS = TOTAL - 256  # what the orders share; every byte also gets >= 1
-_INC = 12  # adaptive count added per occurrence (prior rows total <= 255)
-_ESC_MUL = 1  # escape weight of a context = _ESC_MUL * distinct symbols + _ESC_ADD
+_INC = 32  # adaptive count added per occurrence (prior rows total <= 255)
+_ESC_MUL = 12  # escape weight of a context = _ESC_MUL * distinct symbols + _ESC_ADD
 _ESC_ADD = 1
-_LIMIT = 1 << 15  # halve a context's counts above this total
 _HIST_MASK = (1 << (8 * MAX_ORDER)) - 1
+_ORDER_KEYS = [(k, (1 << (8 * k)) - 1, k << 40) for k in range(MAX_ORDER, 0, -1)]
 
 
 def text_to_streams(text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -57,6 +57,9 @@ class Prior:
     offsets: tuple[list[int], ...]
     syms: tuple[np.ndarray, ...]  # intp
     counts: tuple[np.ndarray, ...]  # int64
+    totals: tuple[list[int], ...]  # per order and row: sum of its counts
+    keys: tuple[np.ndarray, ...]  # per order: sorted context keys (int64)
+    offs: tuple[np.ndarray, ...]  # per order: row offsets (int64)
 
 
 def default_prior_path() -> Path:
@@ -76,13 +79,20 @@ def load_prior(path: Path | None = None, sha256: str = PRIOR_SHA256) -> Prior:
     with np.load(path) as z:
         order0 = z["o0"].astype(np.int64)
         index, offsets, syms, counts = [{}], [[0]], [np.zeros(0, np.intp)], [order0]
+        totals: list[list[int]] = [[int(order0.sum())]]
+        karr, oarr = [np.zeros(0, np.int64)], [np.zeros(1, np.int64)]
         for k in range(1, MAX_ORDER + 1):
-            keys = z[f"k{k}_keys"].astype(np.int64).tolist()
+            karr.append(z[f"k{k}_keys"].astype(np.int64))
+            oarr.append(z[f"k{k}_off"].astype(np.int64))
+            keys = karr[-1].tolist()
             index.append(dict(zip(keys, range(len(keys)), strict=True)))
             offsets.append(z[f"k{k}_off"].astype(np.int64).tolist())
             syms.append(z[f"k{k}_sym"].astype(np.intp))
             counts.append(z[f"k{k}_cnt"].astype(np.int64))
-    return Prior(order0, tuple(index), tuple(offsets), tuple(syms), tuple(counts))
+            starts = np.asarray(offsets[-1][:-1], np.int64)
+            totals.append(np.add.reduceat(counts[-1], starts).tolist() if len(starts) else [])
+    return Prior(order0, tuple(index), tuple(offsets), tuple(syms), tuple(counts),
+                 tuple(totals), tuple(karr), tuple(oarr))
 
 
 @cache
@@ -94,11 +104,13 @@ def shipped_prior() -> Prior:
 class TextModel:
     """Adaptive blend of orders MAX_ORDER..0 over bytes, seeded from a `Prior`."""
 
-    def __init__(self, prior: Prior) -> None:
+    def __init__(self, prior: Prior, capacity: int = 256) -> None:
+        """`capacity`: expected number of contexts (rows are added as needed)."""
         self._prior = prior
-        self._pool = np.zeros((256, 256), np.int64)
-        self._n: list[int] = []
-        self._d: list[int] = []
+        self._pool = np.zeros((max(8, min(capacity, 1 << 16)), 256), np.int64)
+        self._pool[0] = 1  # row 0: the uniform floor, never counted
+        self._n: list[int] = [0]
+        self._d: list[int] = [0]
         self._rows: dict[int, int] = {}
         self._hist = 0x0A0A0A0A & _HIST_MASK
         self._order0 = self._new_row(0, 0)
@@ -114,24 +126,23 @@ class TextModel:
         p = self._prior
         if order == 0:
             self._pool[row] = p.order0
-            n, d = int(p.order0.sum()), 256
+            n, d = p.totals[0][0], 256
         elif (i := p.index[order].get(ctx)) is not None:
             a, b = p.offsets[order][i], p.offsets[order][i + 1]
-            cnt = p.counts[order][a:b]
-            self._pool[row, p.syms[order][a:b]] = cnt
-            n, d = int(cnt.sum()), b - a
+            self._pool[row, p.syms[order][a:b]] = p.counts[order][a:b]
+            n, d = p.totals[order][i], b - a
         self._n.append(n)
         self._d.append(d)
         return row
 
     def _context_rows(self) -> list[int]:
         rows = []
-        for k in range(MAX_ORDER, 0, -1):
-            ctx = self._hist & ((1 << (8 * k)) - 1)
-            key = ctx | (k << 40)
-            row = self._rows.get(key)
+        get = self._rows.get
+        for k, mask, tag in _ORDER_KEYS:
+            ctx = self._hist & mask
+            row = get(ctx | tag)
             if row is None:
-                row = self._rows[key] = self._new_row(k, ctx)
+                row = self._rows[ctx | tag] = self._new_row(k, ctx)
             rows.append(row)
         rows.append(self._order0)
         return rows
@@ -141,7 +152,8 @@ class TextModel:
         rem = _MASS
         weights = []
         ns, ds = self._n, self._d
-        for row in self._cur:
+        cur = self._cur
+        for row in cur:
             n = ns[row]
             if n:
                 w = rem // (n + _ESC_MUL * ds[row] + _ESC_ADD)
@@ -149,9 +161,9 @@ class TextModel:
             else:
                 w = 0
             weights.append(w)
-        freq = np.dot(weights, self._pool[self._cur])
-        freq += 1 + rem // 256
-        freq[: rem % 256] += 1
+        weights.append(1 + rem // 256)
+        freq = np.dot(weights, self._pool.take(cur + [0], axis=0))
+        freq[EOW] += rem % 256
         return freq
 
     def probs(self) -> np.ndarray:
@@ -166,8 +178,92 @@ class TextModel:
                 ds[row] += 1
             pool[row, sym] += _INC
             ns[row] += _INC
-            if ns[row] > _LIMIT:
-                pool[row] = (pool[row] + 1) // 2
-                ns[row] = int(pool[row].sum())
         self._hist = ((self._hist << 8) | hist_byte) & _HIST_MASK
         self._cur = self._context_rows()
+
+
+BATCH_MAX = 1 << 14  # longest stream `batch_freqs` handles (memory: 2 KB per symbol and order)
+
+
+def _context_keys(hist: np.ndarray, order: int) -> np.ndarray:
+    """Order-`order` context key before each position (history padded with newlines)."""
+    n = len(hist)
+    key = np.zeros(n, np.int64)
+    for j in range(1, order + 1):
+        prev = np.full(n, 0x0A, np.int64)
+        prev[j:] = hist[: n - j] if n > j else prev[j:]
+        key |= prev << (8 * (j - 1))
+    return key
+
+
+def _order_counts(prior: Prior, order: int, sym: np.ndarray, hist: np.ndarray,
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Counts (N, 256), totals and distinct counts each context holds before each position."""
+    n = len(sym)
+    keys = _context_keys(hist, order) if order else np.zeros(n, np.int64)
+    uniq, inv = np.unique(keys, return_inverse=True)
+    base = np.zeros((len(uniq), 256), np.int64)
+    if order == 0:
+        base[0] = prior.order0
+    else:
+        pk, off = prior.keys[order], prior.offs[order]
+        pos = np.minimum(np.searchsorted(pk, uniq), max(len(pk) - 1, 0))
+        hit = np.flatnonzero(pk[pos] == uniq) if len(pk) else np.zeros(0, np.int64)
+        i = pos[hit]
+        lengths = off[i + 1] - off[i]
+        total = int(lengths.sum())
+        if total:
+            first = np.repeat(off[i] - (np.cumsum(lengths) - lengths), lengths)
+            entry = first + np.arange(total)
+            base[np.repeat(hit, lengths), prior.syms[order][entry]] = prior.counts[order][entry]
+    perm = np.argsort(inv, kind="stable")
+    grp = inv[perm]
+    ssym = sym[perm].astype(np.int64)
+    rows = np.arange(n)
+    run = np.zeros((n, 256), np.int32)
+    run[rows, ssym] = _INC
+    np.cumsum(run, axis=0, out=run)  # inclusive, in context-sorted order
+    starts = np.searchsorted(grp, np.arange(len(uniq)))
+    # exclusive count inside each context = inclusive - own symbol - everything before the group
+    before = np.zeros((len(uniq), 256), np.int32)
+    before[1:] = run[starts[1:] - 1]
+    run[rows, ssym] -= _INC
+    base32 = base.astype(np.int32)
+    base32 -= before  # per context: prior - cumulative offset
+    run += base32[grp]
+    counts = np.empty_like(run)
+    counts[perm] = run
+    # totals and distinct counts from 1-D group arithmetic (sorted order), then unsorted
+    rank = rows - starts[grp]
+    tot_s = base.sum(axis=1)[grp] + _INC * rank
+    pair = grp * 256 + ssym
+    first = np.ones(n, bool)
+    order_pairs = np.lexsort((rows, pair))  # earliest occurrence of each (context, symbol)
+    sp = pair[order_pairs]
+    first[order_pairs[1:]] = sp[1:] != sp[:-1]
+    new = (first & (base[grp, ssym] == 0)).astype(np.int64)
+    cum = np.cumsum(new) - new  # exclusive
+    dist_s = np.count_nonzero(base, axis=1)[grp] + cum - cum[starts[grp]]
+    tot = np.empty(n, np.int64)
+    dist = np.empty(n, np.int64)
+    tot[perm] = tot_s
+    dist[perm] = dist_s
+    return counts, tot, dist
+
+
+def batch_freqs(prior: Prior, sym: np.ndarray, hist: np.ndarray) -> np.ndarray:
+    """`TextModel.freqs()` before every symbol of a whole stream at once, (N, 256) int64.
+
+    Identical to running TextModel over (sym, hist) symbol by symbol; len(sym) <= BATCH_MAX.
+    """
+    n = len(sym)
+    rem = np.full(n, _MASS, np.int64)
+    freq = np.zeros((n, 256), np.int64)
+    for order in range(MAX_ORDER, -1, -1):
+        counts, tot, distinct = _order_counts(prior, order, sym, hist)
+        w = np.where(tot > 0, rem // (tot + _ESC_MUL * distinct + _ESC_ADD), 0)
+        rem -= w * tot
+        freq += w[:, None] * counts
+    freq += (1 + rem // 256)[:, None]
+    freq[:, EOW] += rem % 256
+    return freq

@@ -1,16 +1,20 @@
 """Lossless coding of the text layer (`ctx-v1`): context-modelled text + layout residuals.
 
 Bytes: version byte, varint header (width, height, lang, block/word/text-byte counts), then
-one range-coded stream (constriction, 32-bit words) holding, line by line, the line geometry
-(residuals against the previous line), and for each word its UTF-8 bytes + end-of-word under
-the adaptive context model (`charmodel`), its x0/x1 residuals against the layout and its
-`drawn` flag. Every model is integer-only, so decoding is bit-exact everywhere.
+one range-coded stream (constriction, 32-bit words) holding (1) lines per block and words per
+line, (2) all words as UTF-8 bytes + end-of-word under the adaptive context model
+(`charmodel`), (3) the geometry, line by line: y0/height/baseline/size/colours/left edge via
+recent-value caches or residuals against the previous line, word gaps and widths against the
+layout (a fixed advance-width table times an adaptive scale), `drawn` flags. Every model is
+integer-only, so decoding is bit-exact everywhere.
 """
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Callable
+
 import constriction
+import numpy as np
 
 from picd_desktop.format.errors import TextLayerError
 from picd_desktop.text import charmodel
@@ -34,6 +38,38 @@ MAX_WORDS = 1 << 16
 MAX_LINES = 1 << 16
 MAX_LANG_BYTES = 64
 _NB = 20  # Exp-Golomb buckets: |residual| < 2**18
+# Advance widths (1/1000 em, Helvetica/Arial metrics) to predict word widths; others: 600,
+# East Asian wide: 1000. The layout model scales these by an adaptive ratio.
+_ADV = dict(zip(
+    " abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    ".,:;!?'\"()-_/\\@#$%&*+=<>[]{}|~`^",
+    [278, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556, 556, 556,
+     333, 500, 278, 556, 500, 722, 500, 500, 500, 667, 667, 722, 722, 667, 611, 778, 722, 278,
+     500, 667, 556, 833, 722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611]
+    + [556] * 10
+    + [278, 278, 278, 278, 278, 556, 191, 355, 333, 333, 333, 556, 278, 278, 1015, 556, 556,
+       889, 667, 389, 584, 584, 584, 584, 278, 278, 334, 334, 260, 584, 333, 469],
+    strict=True,
+))
+
+
+# Wide (East Asian, emoji) code point ranges: fixed here, not taken from `unicodedata`, whose
+# tables change between Python versions (the prediction must be identical everywhere).
+_WIDE = ((0x1100, 0x115F), (0x2E80, 0xA4CF), (0xAC00, 0xD7A3), (0xF900, 0xFAFF),
+         (0xFE30, 0xFE4F), (0xFF00, 0xFF60), (0xFFE0, 0xFFE6), (0x1F300, 0x1F64F),
+         (0x1F900, 0x1F9FF), (0x20000, 0x3FFFD))
+
+
+def _advance(c: str) -> int:
+    if (w := _ADV.get(c)) is not None:
+        return w
+    o = ord(c)
+    return 1000 if any(a <= o <= b for a, b in _WIDE) else 600
+
+
+def text_advance(text: str) -> int:
+    """Predicted advance of `text` in 1/1000 em (integer, from fixed tables)."""
+    return sum(map(_advance, text))
 
 
 # --- raw serialization helpers -------------------------------------------------------------
@@ -159,20 +195,26 @@ class _IO:
         if self.enc:
             self.coder.encode(value, model)
             return value  # type: ignore[return-value]
-        return int(self.coder.decode(model))
+        return self._decode(model)
+
+    def _decode(self, model: object) -> int:
+        try:
+            return int(self.coder.decode(model))
+        except AssertionError as exc:  # constriction: data invalid for the model
+            raise TextLayerError(f"corrupt text layer: {exc}") from exc
 
     def uniform(self, size: int, value: int | None) -> int:
         model = Uniform(size)
         if self.enc:
             self.coder.encode(value, model)
             return value  # type: ignore[return-value]
-        return int(self.coder.decode(model))
+        return self._decode(model)
 
 
 class _Adaptive:
     """Adaptive categorical model over a small alphabet (integer counts)."""
 
-    def __init__(self, n: int, inc: int = 16, limit: int = 1 << 13) -> None:
+    def __init__(self, n: int, inc: int = 12, limit: int = 1 << 13) -> None:
         self.counts = [1] * n
         self.inc, self.limit = inc, limit
         self.total = n
@@ -208,27 +250,90 @@ class _Layout:
     """Per-field residual models and the running layout statistics used as predictions."""
 
     def __init__(self) -> None:
-        names = ("nlines", "nwords", "y0", "y1", "base", "size", "x0first", "gap", "width",
-                 "fg", "bg")
+        names = ("nlines", "nwords", "y0", "y1", "base", "size", "gap", "width")
         self.m = {n: _ExpGolomb() for n in names}
         self.font = _Adaptive(MAX_FONT_ID + 1, inc=32)
         self.drawn = _Adaptive(2, inc=32)
         self.prev_y1 = self.lead = self.prev_h = self.prev_boff = 0
         self.prev_size = 16
-        self.first_x0 = 0
         self.gap_sum, self.gap_den = 30, 100  # gap ~ 0.3 font size
-        self.w_sum, self.w_den = 55, 100  # char width ~ 0.55 font size
-        self.fg = (0, 0, 0)
-        self.bg = (255, 255, 255)
+        self.w_sum, self.w_den = 100, 100_000  # advance table units: 1/1000 em
+        self.fg = _Near((0, 0, 0), 16, 256)
+        self.bg = _Near((255, 255, 255), 8, 256)
+        self.left = _Near((0,), 16, None)
+        self.succ: dict[tuple[int, ...], tuple[int, ...]] = {}
+        self.last_x0: tuple[int, ...] = (0,)
+        self.r_y0, self.r_h = _Recent(0, 8), _Recent(0, 8)
+        self.r_base, self.r_size = _Recent(0, 8), _Recent(16, 8)
 
 
-def _colour(io: _IO, model: _ExpGolomb, prev: tuple[int, int, int],
-            value: tuple[int, int, int] | None) -> tuple[int, int, int]:
-    out = []
-    for i in range(3):
-        d = None if value is None else (value[i] - prev[i] + 128) % 256 - 128
-        out.append((prev[i] + model.code(io, d)) % 256)
-    return (out[0], out[1], out[2])
+class _Recent:
+    """Move-to-front cache of recent values: a hit codes its index, a miss codes a residual."""
+
+    def __init__(self, first: object, size: int = 12) -> None:
+        self.items = [first]
+        self.size = size
+        self.pick = _Adaptive(size + 1, inc=24)
+
+    def code(self, io: _IO, value: object | None, miss: Callable[[object], object]) -> object:
+        """`miss(prev)` codes the value against the most recent one (encode: `value`)."""
+        idx = None
+        if value is not None:
+            idx = self.items.index(value) if value in self.items else self.size
+        idx = self.pick.code(io, idx)
+        if idx < len(self.items):
+            v = self.items.pop(idx)
+        elif idx == self.size:
+            v = miss(self.items[0])
+        else:
+            raise TextLayerError("corrupt text layer: bad recent-value index")
+        self.items.insert(0, v)
+        del self.items[self.size:]
+        return v
+
+
+class _Near:
+    """Cache of recent tuples: code an exact hit, or the nearest entry plus per-part deltas."""
+
+    def __init__(self, first: tuple[int, ...], size: int, modulo: int | None) -> None:
+        self.items = [first]
+        self.size, self.modulo = size, modulo
+        self.pick = _Adaptive(2 * size, inc=24)
+        self.delta = _ExpGolomb()
+
+    def _diff(self, a: int, b: int) -> int:
+        d = a - b
+        return d if self.modulo is None else (d + self.modulo // 2) % self.modulo - self.modulo // 2
+
+    def code(self, io: _IO, value: tuple[int, ...] | None) -> tuple[int, ...]:
+        sym = None
+        if value is not None:
+            if value in self.items:
+                sym = self.items.index(value)
+            else:
+                cost = [sum(abs(self._diff(v, c)) for v, c in zip(value, item, strict=True))
+                        for item in self.items]
+                sym = self.size + cost.index(min(cost))
+        sym = self.pick.code(io, sym)
+        if sym < len(self.items):
+            out = self.items.pop(sym)
+        elif self.size <= sym < self.size + len(self.items):
+            ref = self.items[sym - self.size]
+            parts = []
+            for i, c in enumerate(ref):
+                d = self.delta.code(io, None if value is None else self._diff(value[i], c))
+                parts.append(c + d if self.modulo is None else (c + d) % self.modulo)
+            out = tuple(parts)
+        else:
+            raise TextLayerError("corrupt text layer: bad cache index")
+        self.items.insert(0, out)
+        del self.items[self.size:]
+        return out
+
+
+def _signed(io: _IO, model: _ExpGolomb, pred: int, value: int | None) -> int:
+    """Code `value` as a residual against `pred` (no range check)."""
+    return pred + model.code(io, None if value is None else value - pred)
 
 
 def _res(io: _IO, model: _ExpGolomb, pred: int, value: int | None, what: str) -> int:
@@ -239,79 +344,129 @@ def _res(io: _IO, model: _ExpGolomb, pred: int, value: int | None, what: str) ->
     return v
 
 
-class _Budget:
-    def __init__(self, words: int, text_bytes: int) -> None:
-        self.words, self.text_bytes, self.lines = words, text_bytes, MAX_LINES
+def _code_shape(io: _IO, st: _Layout, nblocks: int, src: TextLayer | None,
+                max_words: int) -> list[list[int]]:
+    """Lines per block and words per line."""
+    shape: list[list[int]] = []
+    lines_left, words_left = MAX_LINES, max_words
+    for bi in range(nblocks):
+        sb = src.blocks[bi] if src is not None else None
+        nlines = st.m["nlines"].code(io, len(sb.lines) if sb is not None else None)
+        if not 0 <= nlines <= lines_left:
+            raise TextLayerError("text layer holds too many lines")
+        lines_left -= nlines
+        row = []
+        for li in range(nlines):
+            nw = st.m["nwords"].code(io, len(sb.lines[li].words) if sb is not None else None)
+            if not 0 <= nw <= words_left:
+                raise TextLayerError("text layer holds more words than its header announces")
+            words_left -= nw
+            row.append(nw)
+        shape.append(row)
+    return shape
 
 
-def _code_word_text(io: _IO, tm: TextModel, text: str | None, last: bool,
-                    budget: _Budget) -> str:
-    sep = 0x0A if last else 0x20
-    if text is not None:
-        raw = text.encode("utf-8")
-        for b in raw:
-            io.cat(tm.probs(), b)
-            tm.update(b, b)
-        io.cat(tm.probs(), EOW)
-        tm.update(EOW, sep)
-        return text
-    out = bytearray()
-    while True:
-        b = io.cat(tm.probs(), None)
-        if b == EOW:
-            tm.update(EOW, sep)
-            break
-        tm.update(b, b)
-        out.append(b)
-        if len(out) > budget.text_bytes:
-            raise TextLayerError("text layer holds more text than its header announces")
-    budget.text_bytes -= len(out)
-    if not out:
-        raise TextLayerError("empty word in text layer")
-    try:
-        return out.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise TextLayerError("text layer word is not valid UTF-8") from exc
+def _streams(texts: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+    """Coded symbols (word bytes + EOW) and model history (EOW seen as space / newline)."""
+    sym, hist = bytearray(), bytearray()
+    for line in texts:
+        for i, text in enumerate(line):
+            raw = text.encode("utf-8")
+            sym += raw + bytes([EOW])
+            hist += raw + (b"\n" if i + 1 == len(line) else b" ")
+    return np.frombuffer(bytes(sym), np.uint8), np.frombuffer(bytes(hist), np.uint8)
 
 
-def _code_line(io: _IO, tm: TextModel, st: _Layout, src: Line | None,
-               budget: _Budget) -> Line:
+def _encode_text(io: _IO, texts: list[list[str]]) -> None:
+    sym, hist = _streams(texts)
+    if not len(sym):
+        return
+    prior = charmodel.shipped_prior()
+    if len(sym) <= charmodel.BATCH_MAX:
+        probs = charmodel.batch_freqs(prior, sym, hist).astype(np.float64)
+        io.coder.encode(sym.astype(np.int32), Categorical(perfect=False), probs)
+        return
+    tm = TextModel(prior, 4 * len(sym))
+    for b, h in zip(sym.tolist(), hist.tolist(), strict=True):
+        io.cat(tm.probs(), b)
+        tm.update(b, h)
+
+
+def _decode_text(io: _IO, shape: list[list[int]], text_bytes: int) -> list[list[str]]:
+    tm = TextModel(charmodel.shipped_prior(), 4 * (text_bytes + sum(map(sum, shape))))
+    left = text_bytes
+    texts = []
+    for row in shape:
+        for nw in row:
+            line = []
+            for i in range(nw):
+                out = bytearray()
+                while (b := io.cat(tm.probs(), None)) != EOW:
+                    tm.update(b, b)
+                    out.append(b)
+                    if len(out) > left:
+                        raise TextLayerError("text layer holds more text than announced")
+                tm.update(EOW, 0x0A if i + 1 == nw else 0x20)
+                left -= len(out)
+                if not out:
+                    raise TextLayerError("empty word in text layer")
+                try:
+                    line.append(out.decode("utf-8"))
+                except UnicodeDecodeError as exc:
+                    raise TextLayerError("text layer word is not valid UTF-8") from exc
+            texts.append(line)
+    if left:
+        raise TextLayerError("text layer holds less text than its header announces")
+    return texts
+
+
+def _code_line(io: _IO, st: _Layout, texts: list[str], src: Line | None) -> Line:
     enc = src is not None
-    nwords = st.m["nwords"].code(io, len(src.words) if enc else None)
-    if not 0 <= nwords <= budget.words:
-        raise TextLayerError("text layer holds more words than its header announces")
-    budget.words -= nwords
-    y0 = _res(io, st.m["y0"], _clamp(st.prev_y1 + st.lead), src.y0 if enc else None, "y0")
-    y1 = _res(io, st.m["y1"], _clamp(y0 + st.prev_h), src.y1 if enc else None, "y1")
-    h = y1 - y0
-    boff = h * st.prev_boff // st.prev_h if st.prev_h > 0 else h * 3 // 4
-    base = _res(io, st.m["base"], _clamp(y0 + boff), src.baseline if enc else None, "baseline")
-    size = st.m["size"].code(io, src.font_size - st.prev_size if enc else None) + st.prev_size
-    if not 1 <= size <= MAX_FONT_SIZE:
-        raise TextLayerError(f"decoded font size {size} out of range")
+    v = src.y0 if enc else None
+    y0 = st.r_y0.code(io, v, lambda _p, v=v: _res(
+        io, st.m["y0"], _clamp(st.prev_y1 + st.lead), v, "y0"))
+    v = src.y1 - src.y0 if enc else None
+    h = st.r_h.code(io, v, lambda _p, v=v: _signed(io, st.m["y1"], st.prev_h, v))
+    y1 = y0 + h
+    pred = h * st.prev_boff // st.prev_h if st.prev_h > 0 else h * 3 // 4
+    pred = max(-MAX_COORD, min(MAX_COORD, pred))
+    v = src.baseline - src.y0 if enc else None
+    boff = st.r_base.code(io, v, lambda _p, v=v: _signed(io, st.m["base"], pred, v))
+    base = y0 + boff
+    v = src.font_size if enc else None
+    size = st.r_size.code(io, v, lambda _p, v=v: _signed(io, st.m["size"], st.prev_size, v))
+    if not (0 <= y1 <= MAX_COORD and 0 <= base <= MAX_COORD and 1 <= size <= MAX_FONT_SIZE):
+        raise TextLayerError("decoded line geometry out of range")
     font = st.font.code(io, src.font_id if enc else None)
-    fg = _colour(io, st.m["fg"], st.fg, src.fg if enc else None)
-    bg = _colour(io, st.m["bg"], st.bg, src.bg if enc else None)
+    fg = st.fg.code(io, src.fg if enc else None)
+    bg = st.bg.code(io, src.bg if enc else None)
     st.lead, st.prev_y1, st.prev_h, st.prev_boff = y0 - st.prev_y1, y1, h, base - y0
-    st.prev_size, st.fg, st.bg = size, fg, bg
+    st.prev_size = size
     words = []
     prev_x1 = 0
-    for i in range(nwords):
+    for i, text in enumerate(texts):
         sw = src.words[i] if enc else None
         if i == 0:
-            x0 = _res(io, st.m["x0first"], st.first_x0, sw.x0 if enc else None, "x0")
-            st.first_x0 = x0
+            nxt = st.succ.get(st.last_x0)  # the left edge that followed this one last time
+            if nxt is not None and nxt in st.left.items:
+                st.left.items.remove(nxt)
+                st.left.items.insert(0, nxt)
+            x0 = st.left.code(io, (sw.x0,) if enc else None)[0]
+            st.succ[st.last_x0] = (x0,)
+            st.last_x0 = (x0,)
+            if not 0 <= x0 <= MAX_COORD:
+                raise TextLayerError(f"decoded x0={x0} out of range")
         else:
             pred = _clamp(prev_x1 + size * st.gap_sum // st.gap_den)
             x0 = _res(io, st.m["gap"], pred, sw.x0 if enc else None, "x0")
             st.gap_sum += x0 - prev_x1
             st.gap_den += size
-        text = _code_word_text(io, tm, sw.text if enc else None, i + 1 == nwords, budget)
-        pred = _clamp(x0 + len(text) * size * st.w_sum // st.w_den)
+        adv = text_advance(text) * size
+        pred = _clamp(x0 + adv * st.w_sum // st.w_den)
         x1 = _res(io, st.m["width"], pred, sw.x1 if enc else None, "x1")
         st.w_sum += x1 - x0
-        st.w_den += len(text) * size
-        if st.w_den > 1 << 20:
+        st.w_den += adv
+        if st.w_den > 1 << 26:
             st.w_sum, st.w_den = st.w_sum // 2, st.w_den // 2
         if st.gap_den > 1 << 20:
             st.gap_sum, st.gap_den = st.gap_sum // 2, st.gap_den // 2
@@ -319,21 +474,17 @@ def _code_line(io: _IO, tm: TextModel, st: _Layout, src: Line | None,
         drawn = bool(st.drawn.code(io, int(sw.drawn) if enc else None))
         words.append(Word(text, x0, x1, drawn))
         prev_x1 = x1
-    return Line(y0, y1, base, font, size, fg, bg, tuple(words))
+    return Line(y0, y1, base, font, size, (fg[0], fg[1], fg[2]), (bg[0], bg[1], bg[2]),
+                tuple(words))
 
 
-def _code_blocks(io: _IO, nblocks: int, src: TextLayer | None, budget: _Budget,
-                 tm: TextModel) -> tuple[Block, ...]:
-    st = _Layout()
+def _code_geometry(io: _IO, st: _Layout, shape: list[list[int]], texts: list[list[str]],
+                   src: TextLayer | None) -> tuple[Block, ...]:
     blocks = []
-    for bi in range(nblocks):
-        sb = src.blocks[bi] if src is not None else None
-        nlines = st.m["nlines"].code(io, len(sb.lines) if sb is not None else None)
-        if not 0 <= nlines <= budget.lines:
-            raise TextLayerError("text layer holds too many lines")
-        budget.lines -= nlines
-        lines = [_code_line(io, tm, st, sb.lines[li] if sb is not None else None, budget)
-                 for li in range(nlines)]
+    it = iter(texts)
+    for bi, row in enumerate(shape):
+        lines = [_code_line(io, st, next(it), src.blocks[bi].lines[li] if src else None)
+                 for li in range(len(row))]
         blocks.append(Block(tuple(lines)))
     return tuple(blocks)
 
@@ -350,8 +501,11 @@ def encode_layer(layer: TextLayer) -> bytes:
             + _varint(len(lang)) + lang + _varint(len(layer.blocks)) + _varint(words)
             + _varint(text_bytes))
     io = _IO()
-    _code_blocks(io, len(layer.blocks), layer, _Budget(words, text_bytes),
-                 TextModel(charmodel.shipped_prior()))
+    st = _Layout()
+    shape = _code_shape(io, st, len(layer.blocks), layer, words)
+    texts = [[w.text for w in line.words] for line in layer.lines()]
+    _encode_text(io, texts)
+    _code_geometry(io, st, shape, texts, layer)
     return head + io.coder.get_compressed().astype("<u4").tobytes()
 
 
@@ -388,14 +542,15 @@ def decode_layer(data: bytes) -> TextLayer:
     if (words == 0) != (text_bytes == 0) or text_bytes < words:
         raise TextLayerError("inconsistent text layer counts")
     io = _IO(np.frombuffer(body, "<u4").astype(np.uint32))
-    budget = _Budget(words, text_bytes)
-    tm = TextModel(charmodel.shipped_prior())
+    st = _Layout()
     try:
-        blocks = _code_blocks(io, nblocks, None, budget, tm)
+        shape = _code_shape(io, st, nblocks, None, words)
+        if sum(map(sum, shape)) != words:
+            raise TextLayerError("text layer holds fewer words than its header announces")
+        texts = _decode_text(io, shape, text_bytes)
+        blocks = _code_geometry(io, st, shape, texts, None)
     except ValueError as exc:  # constriction rejects some corrupt states
         raise TextLayerError(f"corrupt text layer: {exc}") from exc
-    if budget.words or budget.text_bytes:
-        raise TextLayerError("text layer holds fewer words or bytes than its header announces")
     if not io.coder.maybe_exhausted():
         raise TextLayerError("trailing data after the text layer")
     return TextLayer(width, height, lang, blocks)

@@ -1,12 +1,14 @@
 """Fit the text layer to the image: one font and size per line, and verify every word.
 
-For each OCR line, fonts are ranked by how consistently their ink widths and heights explain
-the word boxes; the best few are rendered at sizes around the implied one and the rendering
-whose ink best overlaps the original's (soft Dice of coverage maps, baseline searched) wins.
-A word is then drawn only if drawing it shows the right text: confident OCR, flat background,
-enough contrast, rendered width close to the box width, and rendered ink that matches the
-original both globally and in every character-sized window (a wrong letter makes one window
-disagree). Words that fail are kept for search, not drawn, and their boxes go to the ROI.
+Word boxes are first snapped to the measured ink. Per line, (font, size) pairs are ranked by
+how well their hinted ink widths/heights explain the boxes; the best few are rendered and the
+one whose ink best overlaps the original (soft Dice of blurred coverage maps, baseline
+searched) wins. A word is drawn only if drawing it shows the right text: confident OCR, flat
+background, contrast, no space inside its ink, rendered width close to the measured ink, and
+a local shape check: the worst 3x3 residual ("blob") after per-window alignment must be tiny
+(pixel-exact font) or, within a line-adaptive limit, the text must match the pixels clearly
+better than every OCR-confusable variant of it ('e'/'c', 'rn'/'m', a dropped '.').
+Words that fail are kept for search, not drawn, and their boxes go to the ROI.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from functools import lru_cache
 
 import cv2
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from PIL import Image
 
+from picd_desktop.format.errors import InputImageError
 from picd_desktop.text.fonts import MAX_FONT_SIZE, MIN_FONT_SIZE, font_ids, load_font
 from picd_desktop.text.glyphs import ink_bbox, render_words
 from picd_desktop.text.inpaint import coverage, remove_drawn_text
@@ -25,6 +29,19 @@ from picd_desktop.text.layer import Block, Box, Line, TextLayer, Word
 from picd_desktop.text.ocr_types import OcrLine, OcrPage
 
 REF_SIZE = 64
+MAX_FIT_WORDS = 8  # words of a line used to choose its font (enough evidence, bounded time)
+INK_MIN = 0.08  # coverage that counts as (anti-aliased) ink when measuring extents
+# Characters OCR mixes up (what each may really be) and characters it invents or drops.
+CONFUSABLE = {
+    "e": "c", "c": "eo", "o": "0ae", "0": "oO", "O": "0Q", "l": "1I|i", "1": "lI", "I": "l1",
+    "i": "lj", "j": "i", "s": "5", "5": "sS", "S": "5", "n": "hu", "h": "nb", "b": "h",
+    "u": "vn", "v": "uy", "a": "oe", "B": "8", "8": "B3", "3": "8", "Z": "2", "2": "Z",
+    "g": "q", "q": "g", "t": "f", "f": "t", "r": "x", "x": "r", "y": "v", "G": "C", "C": "G",
+    ".": ",", ",": ".", ":": ";", ";": ":", "(": "[", ")": "]", "[": "(", "]": ")",
+    "-": "_", "_": "-",
+}
+CONFUSABLE_PAIRS = {"rn": "m", "cl": "d", "vv": "w", "ri": "n", "li": "h"}
+DROPPABLE = frozenset(".,:;'`_-\"")
 DRAWABLE = frozenset(chr(c) for c in range(0x21, 0x7F)) | frozenset(
     chr(c) for c in range(0xA1, 0x100)
 )
@@ -34,15 +51,19 @@ DRAWABLE = frozenset(chr(c) for c in range(0x21, 0x7F)) | frozenset(
 class FitConfig:
     """Thresholds of the fit and of the word verification (calibrated in bench/composite_probe)."""
 
-    n_fonts: int = 4  # fonts rendered per line after the cheap width ranking
+    n_fonts: int = 6  # fonts rendered per line after the cheap width ranking
     baseline_search: int = 3  # px searched around the OCR baseline
-    min_conf: float = 70.0
+    min_conf: float = 80.0
     max_bg_noise: float = 10.0
     min_contrast: float = 60.0  # RGB distance between fg and bg
-    max_width_err_px: float = 1.5
+    max_width_err_px: float = 3.0
     max_width_err_rel: float = 0.04
-    min_dice: float = 0.70
+    min_dice: float = 0.60
     max_window_err: float = 0.55
+    max_blob_exact: float = 0.5  # below: the rendering matches (nearly) pixel for pixel
+    max_blob: float = 3.0  # above: too far from the original to tell
+    min_margin: float = 0.15  # confusable variants must match this much worse
+    blob_slack: float = 0.6  # tolerated local mismatch above the line's typical one
     per_line: bool = False  # draw a line only if all its words pass
     blur_sigma: float = 0.7  # px; makes the comparison blind to sub-pixel placement
 
@@ -55,6 +76,8 @@ class WordCheck:
     width_err: float  # |rendered ink width - box width| in px
     dice: float  # soft Dice of rendered vs original ink after alignment
     window_err: float  # worst character-sized window mismatch (0 best, 1 worst)
+    blob: float  # worst 3x3 residual sum after per-window alignment (px of full ink)
+    margin: float  # evidence against the closest confusable variant: 1 text, 0 tie, -1 variant
     dx: int  # horizontal shift that aligns the rendering
     drawable: bool  # characters and line statistics allow drawing at all
 
@@ -67,6 +90,7 @@ def _unit_box(font_id: int, text: str) -> tuple[float, float]:
 
 
 def _is_drawable_text(text: str) -> bool:
+    """Printable Latin text (the shipped fonts cover it)."""
     return bool(text) and all(c in DRAWABLE for c in text)
 
 
@@ -86,6 +110,7 @@ def _char_metrics(font_id: int, size: int, char: str) -> tuple[float, int, int, 
     return (font.getlength(char), *font.getbbox(char, anchor="ls"))
 
 
+@lru_cache(maxsize=65536)
 def _predict_box(font_id: int, size: int, text: str) -> tuple[float, float]:
     """Ink width and height of `text` from cached per-character metrics (kerning ignored)."""
     pen = 0.0
@@ -104,7 +129,7 @@ def _predict_box(font_id: int, size: int, text: str) -> tuple[float, float]:
 
 def _rank_fonts(line: OcrLine, n: int) -> list[tuple[int, int]]:
     """The n (font, size) pairs whose predicted ink boxes best explain the word boxes."""
-    words = [w for w in line.words if _is_drawable_text(w.text)]
+    words = [w for w in line.words if _is_drawable_text(w.text)][:MAX_FIT_WORDS]
     bw = np.array([w.box[2] - w.box[0] for w in words], dtype=np.float64)
     bh = np.array([w.box[3] - w.box[1] for w in words], dtype=np.float64)
     ranked = []
@@ -118,10 +143,20 @@ def _rank_fonts(line: OcrLine, n: int) -> list[tuple[int, int]]:
         sizes = {_clamp_size(s_w + d) for d in (-1, 0, 1)} | {_clamp_size(s_h)}
         for size in sizes:
             pred = np.array([_predict_box(fid, size, w.text) for w in words])
-            err = np.abs(pred[:, 0] - bw).sum() + 0.5 * np.abs(pred[:, 1] - bh).sum()
+            # Measured ink loses up to ~2 px of faint anti-aliasing that bboxes include.
+            dw, dh = pred[:, 0] - bw, pred[:, 1] - bh
+            bias_w = min(max(_median(dw), 0.0), 2.0)
+            bias_h = min(max(_median(dh), 0.0), 2.0)
+            err = np.abs(dw - bias_w).sum() + 0.5 * np.abs(dh - bias_h).sum()
             ranked.append((float(err) / len(words), fid, size))
     ranked.sort()
     return [(fid, size) for _, fid, size in ranked[:n]]
+
+
+def _median(values: np.ndarray) -> float:
+    ordered = sorted(values.tolist())
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else 0.5 * (ordered[mid - 1] + ordered[mid])
 
 
 def _clamp_size(size: float) -> int:
@@ -132,21 +167,20 @@ def fit_line(arr: np.ndarray, line: OcrLine, cfg: FitConfig) -> tuple[int, int, 
     """(font_id, font_size, baseline, dice) of the rendering that best matches the line."""
     words = [
         Word(w.text, w.box[0], w.box[2]) for w in line.words if _is_drawable_text(w.text)
-    ]
-    x0, y0, x1, y1 = line.box
+    ][:MAX_FIT_WORDS]
+    _, y0, _, y1 = line.box
     if not words:
         return 0, _clamp_size((y1 - y0) * 0.8), line.baseline, 0.0
     height, width = arr.shape[:2]
     m = cfg.baseline_search
     pad = max(2, (y1 - y0) // 3)
-    rx0, rx1 = max(x0 - 3, 0), min(x1 + 3, width)
+    rx0, rx1 = max(words[0].x0 - 3, 0), min(words[-1].x1 + 3, width)
     ry0, ry1 = max(y0 - pad, 0), min(y1 + pad, height)
     orig = _blur(coverage(arr[ry0:ry1, rx0:rx1], line.fg, line.bg), cfg.blur_sigma)
     rows = ry1 - ry0
 
     def score(fid: int, size: int, shifts: range) -> tuple[float, int]:
-        font = load_font(fid, size)
-        big = render_words(font, words, line.baseline, (rx0, ry0 - m, rx1, ry1 + m))
+        big = render_words(fid, size, words, line.baseline, (rx0, ry0 - m, rx1, ry1 + m))
         big = _blur(big.astype(np.float32) / 255.0, cfg.blur_sigma)
         best = (-1.0, 0)
         for dy in shifts:
@@ -168,49 +202,107 @@ def fit_line(arr: np.ndarray, line: OcrLine, cfg: FitConfig) -> tuple[int, int, 
     return -neg_fid, size, line.baseline + dy, d
 
 
-def _window_err(big: np.ndarray, orig: np.ndarray, margin: int, win: int) -> float:
-    """Worst mismatch over column windows of `win` px holding ink, each window aligned alone.
+def _window_sum(x: np.ndarray, win: int) -> np.ndarray:
+    """Sums over sliding windows of `win` along the last axis ('valid' part only)."""
+    c = np.cumsum(x, axis=-1)
+    c = np.concatenate([np.zeros(x.shape[:-1] + (1,), dtype=c.dtype), c], axis=-1)
+    return c[..., win:] - c[..., :-win]
+
+
+def _window_err(big: np.ndarray, orig: np.ndarray, margin: int, win: int) -> tuple[float, float]:
+    """(relative error, blob) of _window_profile."""
+    ratio, blob, _ = _window_profile(big, orig, margin, win)
+    return ratio, blob
+
+
+def _window_profile(
+    big: np.ndarray, orig: np.ndarray, margin: int, win: int
+) -> tuple[float, float, np.ndarray]:
+    """Worst mismatch over column windows of `win` px, each window aligned on its own.
 
     `big` is the rendering with `margin` extra columns on each side of `orig`'s frame. Every
-    window may slide up to `margin` px, so spacing drift between renderers is forgiven; a
-    wrong, missing or extra character is not. 0 = identical, 1 = disjoint.
+    window may slide up to `margin` px (in half-pixel steps), so spacing drift between
+    renderers is forgiven; a wrong, missing or extra character is not. Returns (relative
+    error: 0 identical, 1 disjoint; blob: the largest 3x3 sum of absolute residual, in
+    pixels of full ink; and the residual of each window at its best shift).
     """
-    w = orig.shape[1]
+    h, w = orig.shape
     win = min(win, w)
-    kernel = np.ones(win)
-    mass_o = orig.sum(axis=0)
-    best = None
-    for s in range(-margin, margin + 1):
-        rend = big[:, margin - s : margin - s + w]
-        d = np.convolve(np.abs(rend - orig).sum(axis=0), kernel, mode="valid")
-        m = np.convolve(rend.sum(axis=0) + mass_o, kernel, mode="valid")
-        ratio = np.where(m > 0.25 * win, d / np.maximum(m, 1e-6), 0.0)
-        best = ratio if best is None else np.minimum(best, ratio)
-    return float(best.max()) if best is not None and best.size else 1.0
+    half = 0.5 * (big[:, :-1] + big[:, 1:])  # the rendering moved by half a pixel
+    stack = np.stack(
+        [big[:, k : k + w] for k in range(2 * margin + 1)]
+        + [half[:, k : k + w] for k in range(2 * margin)]
+    )
+    resid = np.abs(stack - orig[None])
+    d = _window_sum(resid.sum(axis=1), win)
+    mass = _window_sum(stack.sum(axis=1) + orig.sum(axis=0)[None], win)
+    ratio = np.where(mass > 0.25 * win, d / np.maximum(mass, 1e-6), 0.0).min(axis=0)
+    box = _window_sum(_window_sum(np.pad(resid, ((0, 0), (1, 1), (1, 1))), 3).swapaxes(1, 2), 3)
+    peaks = box.max(axis=2)  # (shifts, columns): worst 3x3 blob in each column
+    blob = sliding_window_view(peaks, win, axis=1).max(axis=2).min(axis=0)
+    if not ratio.size:
+        return 1.0, 9.0, np.zeros(0)
+    return float(ratio.max()), float(blob.max()), d.min(axis=0)
 
 
-def _ink_width(cov: np.ndarray, threshold: float = 0.3) -> int:
+def _ink_width(cov: np.ndarray, threshold: float = INK_MIN) -> int:
     cols = np.flatnonzero((cov > threshold).any(axis=0))
     return int(cols[-1] - cols[0] + 1) if cols.size else 0
 
 
+def _gaps(cov: np.ndarray, min_gap: int, threshold: float = 0.15) -> int:
+    """Blank column runs of at least `min_gap` px between ink (spaces inside a 'word')."""
+    cols = np.flatnonzero((cov > threshold).any(axis=0))
+    return int((np.diff(cols) > min_gap).sum()) if cols.size else 0
+
+
+def variants(text: str, limit: int = 8) -> list[str]:
+    """Texts OCR confuses with `text`: one confusable character swapped or punctuation dropped."""
+    out: list[str] = []
+    for i, char in enumerate(text):
+        for sub in CONFUSABLE.get(char, ""):
+            out.append(text[:i] + sub + text[i + 1 :])
+        if char in DROPPABLE and len(text) > 1:
+            out.append(text[:i] + text[i + 1 :])
+    for i in range(len(text) - 1):
+        pair = CONFUSABLE_PAIRS.get(text[i : i + 2])
+        if pair:
+            out.append(text[:i] + pair + text[i + 2 :])
+    for i, char in enumerate(text):
+        if char == "m":
+            out.append(text[:i] + "rn" + text[i + 1 :])
+    seen = dict.fromkeys(v for v in out if v and v != text)
+    return list(seen)[:limit]
+
+
 def check_word(
-    arr: np.ndarray, line: Line, word: Word, conf: float, drawable: bool, sigma: float = 0.7
+    arr: np.ndarray,
+    line: Line,
+    word: Word,
+    conf: float,
+    drawable: bool,
+    sigma: float = 0.7,
+    variant_range: tuple[float, float] = (0.5, 3.0),
 ) -> WordCheck:
-    """Compare `word` rendered in the line's font with the original ink around its box."""
-    font = load_font(line.font_id, line.font_size)
-    left, _, right, _ = ink_bbox(font, word.text)
+    """Compare `word` rendered in the line's font with the original ink around its box.
+
+    Also renders the OCR-confusable variants of the text (when `blob` lies in variant_range,
+    where the decision needs them); `margin` is, for the closest one,
+    (L1 error of the variant - L1 error of the text) / L1 distance between the two renderings:
+    1 when the pixels where they differ side with the text, -1 when they side with the variant.
+    """
     height, width = arr.shape[:2]
     pad, m = 2, 2
     rx0, rx1 = max(word.x0 - pad, 0), min(word.x1 + pad, width)
     ry0, ry1 = max(line.y0 - pad, 0), min(line.y1 + pad, height)
-    if rx1 - rx0 < 2 or ry1 - ry0 < 2:
-        return WordCheck(conf, 99.0, 0.0, 1.0, 0, False)
+    if rx1 - rx0 < 3 or ry1 - ry0 < 3:
+        return WordCheck(conf, 99.0, 0.0, 1.0, 9.0, 0.0, 0, False)
     raw = coverage(arr[ry0:ry1, rx0:rx1], line.fg, line.bg)
-    width_err = float(abs((right - left) - _ink_width(raw)))
     orig = _blur(raw, sigma)
-    big = render_words(font, [word], line.baseline, (rx0 - m, ry0 - 1, rx1 + m, ry1 + 1))
-    big = _blur(big.astype(np.float32) / 255.0, sigma)
+    region = (rx0 - m, ry0 - 1, rx1 + m, ry1 + 1)
+    fid, size = line.font_id, line.font_size
+    big_raw = render_words(fid, size, [word], line.baseline, region).astype(np.float32) / 255
+    big = _blur(big_raw, sigma)
     h, w = orig.shape
     best = (-1.0, 0, 0)
     for dy in (-1, 0, 1):
@@ -218,21 +310,68 @@ def check_word(
             rend = big[1 - dy : 1 - dy + h, m - dx : m - dx + w]
             best = max(best, (_soft_dice(rend, orig), dx, dy))
     dice, dx, dy = best
-    rows = big[1 - dy : 1 - dy + h]
     win = max(3, round(0.45 * line.font_size))
-    return WordCheck(conf, width_err, dice, _window_err(rows, orig, m, win), dx, drawable)
+    rows = big[1 - dy : 1 - dy + h]
+    werr, blob, profile = _window_profile(rows, orig, m, win)
+    width_err = float(abs(_ink_width(big_raw) - _ink_width(raw)))
+    rend0 = big[1 - dy : 1 - dy + h, m - dx : m - dx + w]
+    min_gap = max(3, round(0.35 * line.font_size))
+    inner = raw[:, min(pad, word.x0 - rx0) : w - max(0, rx1 - word.x1)]
+    if _gaps(inner, min_gap) > _gaps(rend0, min_gap):
+        width_err = 99.0  # the original has a space the text lacks (merged words)
+    # Variants only matter between "matches exactly" and "too far to tell" (variant_range).
+    margin = 1.0 if blob <= variant_range[0] else -1.0
+    todo = variants(word.text) if variant_range[0] < blob <= variant_range[1] else []
+    if todo:
+        margin = 1.0
+    for alt in todo:
+        alt_big = render_words(fid, size, [Word(alt, word.x0, word.x1)], line.baseline, region)
+        alt_rows = _blur(alt_big.astype(np.float32) / 255, sigma)[1 - dy : 1 - dy + h]
+        _, _, alt_profile = _window_profile(alt_rows, orig, m, win)
+        # Compare only the windows where the two renderings differ, each aligned on its own.
+        apart = _window_sum(np.abs(alt_rows - rows).sum(axis=0)[m : m + w], win)
+        differ = apart > 0.5
+        if differ.any():
+            gain = float((alt_profile - profile)[differ].sum())
+            margin = min(margin, gain / float(apart[differ].sum()))
+    return WordCheck(conf, width_err, dice, werr, blob, margin, dx, drawable)
 
 
-def passes(check: WordCheck, word: Word, cfg: FitConfig) -> bool:
-    """True when the checks say drawing the word shows the right text."""
+def passes(check: WordCheck, word: Word, cfg: FitConfig, blob_limit: float | None = None) -> bool:
+    """True when the checks say drawing the word shows the right text.
+
+    `blob_limit` is the largest local mismatch tolerated for this word: tight where the line's
+    other words match the font pixel for pixel, looser (cfg.max_blob) where the font is only
+    similar; beyond max_blob_exact the word must also beat its confusable variants. Words
+    without a letter or digit must match pixel for pixel (icons are often read as symbols).
+    """
+    limit = cfg.max_blob if blob_limit is None else blob_limit
+    if not any(c.isalnum() for c in word.text):
+        limit = 0.0  # symbols only ('#', '*', or an icon OCR'd as '©'): pixel-exact or nothing
     box_w = word.x1 - word.x0
+    shape_ok = check.blob <= cfg.max_blob_exact or (
+        check.blob <= limit and check.margin >= cfg.min_margin
+    )
     return (
         check.drawable
         and check.conf >= cfg.min_conf
         and check.width_err <= max(cfg.max_width_err_px, cfg.max_width_err_rel * box_w)
         and check.dice >= cfg.min_dice
         and check.window_err <= cfg.max_window_err
+        and shape_ok
     )
+
+
+def blob_reference(checks: list[WordCheck]) -> float | None:
+    """Median local mismatch of the verifiable words (how well the font fits), if enough."""
+    blobs = [c.blob for c in checks if c.drawable and c.dice > 0]
+    return float(np.median(blobs)) if len(blobs) >= 3 else None
+
+
+def blob_limit(cfg: FitConfig, reference: float | None) -> float:
+    if reference is None:
+        return cfg.max_blob
+    return min(cfg.max_blob, max(cfg.max_blob_exact, reference + cfg.blob_slack))
 
 
 def _line_allows_drawing(line: OcrLine, cfg: FitConfig) -> bool:
@@ -240,44 +379,105 @@ def _line_allows_drawing(line: OcrLine, cfg: FitConfig) -> bool:
     return line.bg_noise <= cfg.max_bg_noise and contrast >= cfg.min_contrast
 
 
-def fit_ocr_line(
+def refine_boxes(arr: np.ndarray, line: OcrLine, slack: int = 2) -> OcrLine:
+    """The line with each word box snapped to the ink found within `slack` px of it.
+
+    OCR boxes (from an upscaled image) are often a pixel or two off the anti-aliased ink; the
+    font fit and the width check need the true extent. Neighbouring words are never crossed.
+    """
+    height, width = arr.shape[:2]
+    words = list(line.words)
+    out = []
+    for i, w in enumerate(words):
+        x0, y0, x1, y1 = w.box
+        lo = max(x0 - slack, 0 if i == 0 else (words[i - 1].box[2] + x0) // 2, 0)
+        hi = min(x1 + slack, width if i == len(words) - 1 else (x1 + words[i + 1].box[0] + 1) // 2)
+        ya, yb = max(y0 - slack, 0), min(y1 + slack, height)
+        if hi - lo < 1 or yb - ya < 1:
+            out.append(w)
+            continue
+        ink = coverage(arr[ya:yb, lo:hi], line.fg, line.bg) > INK_MIN
+        cols, rows = np.flatnonzero(ink.any(axis=0)), np.flatnonzero(ink.any(axis=1))
+        if cols.size == 0:
+            out.append(w)
+            continue
+        box = (lo + int(cols[0]), ya + int(rows[0]), lo + int(cols[-1]) + 1, ya + int(rows[-1]) + 1)
+        out.append(replace(w, box=box))
+    union = (
+        min(w.box[0] for w in out), min(w.box[1] for w in out),
+        max(w.box[2] for w in out), max(w.box[3] for w in out),
+    )
+    return replace(line, words=tuple(out), box=union)
+
+
+def measure_line(
     arr: np.ndarray, ocr_line: OcrLine, cfg: FitConfig
 ) -> tuple[Line, list[WordCheck]]:
-    """The coded Line for one OCR line, with each word's verification measures."""
+    """The fitted Line for one OCR line (no word drawn yet) and each word's measures."""
+    line_ok = _line_allows_drawing(ocr_line, cfg)
+    if line_ok:
+        ocr_line = refine_boxes(arr, ocr_line)
     font_id, size, baseline, _ = fit_line(arr, ocr_line, cfg)
     x0, y0, x1, y1 = ocr_line.box
     line = Line(
         y0=y0, y1=y1, baseline=baseline, font_id=font_id, font_size=size,
-        fg=ocr_line.fg, bg=ocr_line.bg, words=(),
+        fg=ocr_line.fg, bg=ocr_line.bg,
+        words=tuple(Word(ow.text, ow.box[0], ow.box[2], drawn=False) for ow in ocr_line.words),
     )
-    line_ok = _line_allows_drawing(ocr_line, cfg)
-    words, checks = [], []
-    for ow in ocr_line.words:
-        word = Word(ow.text, ow.box[0], ow.box[2])
-        drawable = line_ok and _is_drawable_text(ow.text)
-        if drawable:
-            check = check_word(arr, line, word, ow.conf, drawable, cfg.blur_sigma)
+    checks = []
+    for ow, word in zip(ocr_line.words, line.words, strict=True):
+        if line_ok and _is_drawable_text(ow.text):
+            checks.append(
+                check_word(
+                    arr, line, word, ow.conf, True, cfg.blur_sigma,
+                    (cfg.max_blob_exact, cfg.max_blob),
+                )
+            )
         else:
-            check = WordCheck(ow.conf, 0.0, 0.0, 1.0, 0, False)
-        ok = passes(check, word, cfg)
-        if ok and check.dx:
-            word = Word(word.text, word.x0 + check.dx, word.x1 + check.dx)
-        words.append(replace(word, drawn=ok))
-        checks.append(check)
+            checks.append(WordCheck(ow.conf, 0.0, 0.0, 1.0, 9.0, 0.0, 0, False))
+    return line, checks
+
+
+def decide_line(
+    line: Line, checks: list[WordCheck], cfg: FitConfig, page_ref: float | None = None
+) -> Line:
+    """The line with Word.drawn set by the verification (and aligned by its dx)."""
+    ref = blob_reference(checks)
+    limit = blob_limit(cfg, ref if ref is not None else page_ref)
+    words = []
+    for word, check in zip(line.words, checks, strict=True):
+        ok = passes(check, word, cfg, limit)
+        shift = check.dx if ok else 0
+        words.append(Word(word.text, word.x0 + shift, word.x1 + shift, drawn=ok))
     if cfg.per_line and not all(w.drawn for w in words):
         words = [replace(w, drawn=False) for w in words]
-    return replace(line, words=tuple(words)), checks
+    return replace(line, words=tuple(words))
+
+
+def fit_ocr_line(
+    arr: np.ndarray, ocr_line: OcrLine, cfg: FitConfig, page_ref: float | None = None
+) -> tuple[Line, list[WordCheck]]:
+    """The coded Line for one OCR line, with each word's verification measures."""
+    line, checks = measure_line(arr, ocr_line, cfg)
+    return decide_line(line, checks, cfg, page_ref), checks
 
 
 def fit_layer(image: Image.Image, page: OcrPage, cfg: FitConfig | None = None) -> TextLayer:
     """The text layer of `image` from its OCR page (fonts fitted, words verified)."""
     cfg = cfg or FitConfig()
-    arr = np.asarray(image.convert("RGB"))
-    blocks = []
-    for ocr_block in page.blocks:
-        lines = tuple(
-            fit_ocr_line(arr, ol, cfg)[0] for ol in ocr_block.lines if ol.words
+    if image.size != (page.width, page.height):
+        raise InputImageError(
+            f"image is {image.size[0]}x{image.size[1]}, OCR page is {page.width}x{page.height}"
         )
+    arr = np.asarray(image.convert("RGB"))
+    measured = [
+        [measure_line(arr, ol, cfg) for ol in ocr_block.lines if ol.words]
+        for ocr_block in page.blocks
+    ]
+    page_ref = blob_reference([c for block in measured for _, cs in block for c in cs])
+    blocks = []
+    for block in measured:
+        lines = tuple(decide_line(line, checks, cfg, page_ref) for line, checks in block)
         if lines:
             blocks.append(Block(lines=lines))
     return TextLayer(width=page.width, height=page.height, lang=page.lang, blocks=tuple(blocks))

@@ -1,11 +1,14 @@
 """Draw the text layer: every drawn word in its line's font, size and colour (the glyph image).
 
-A word's ink is centred horizontally in its box [x0, x1) and sits on the line's baseline.
+A word's ink is centred horizontally in its box [x0, x1) and sits on the line's baseline;
+words are drawn one by one from cached bitmaps and combined by maximum coverage.
 The encoder (`text.fit`) uses the same placement to verify words, so what it checked is what
 the decoder draws. Integer placement and Pillow's BASIC layout keep the output deterministic.
 """
 
 from __future__ import annotations
+
+from functools import lru_cache
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -19,42 +22,58 @@ def ink_bbox(font: ImageFont.FreeTypeFont, text: str) -> tuple[int, int, int, in
     return font.getbbox(text, anchor="ls")
 
 
-def word_origin(font: ImageFont.FreeTypeFont, word: Word) -> int:
+@lru_cache(maxsize=8192)
+def word_bitmap(font_id: int, size: int, text: str) -> tuple[np.ndarray, int, int]:
+    """Coverage (uint8) of `text` and the (left, top) of its box relative to the pen origin."""
+    font = load_font(font_id, size)
+    left, top, right, bottom = ink_bbox(font, text)
+    canvas = Image.new("L", (max(right - left, 1), max(bottom - top, 1)), 0)
+    ImageDraw.Draw(canvas).text((-left, -top), text, fill=255, font=font, anchor="ls")
+    bitmap = np.asarray(canvas)
+    bitmap.flags.writeable = False
+    return bitmap, left, top
+
+
+def word_origin(font_id: int, size: int, word: Word) -> int:
     """x of the pen origin that centres the word's ink inside [word.x0, word.x1)."""
-    left, _, right, _ = ink_bbox(font, word.text)
-    return (word.x0 + word.x1 - (right - left)) // 2 - left
+    bitmap, left, _ = word_bitmap(font_id, size, word.text)
+    return (word.x0 + word.x1 - bitmap.shape[1]) // 2 - left
 
 
 def render_words(
-    font: ImageFont.FreeTypeFont,
+    font_id: int,
+    size: int,
     words: list[Word],
     baseline: int,
     region: tuple[int, int, int, int],
 ) -> np.ndarray:
     """Coverage (uint8 0..255) of `words` drawn on `baseline`, cropped to region x0, y0, x1, y1."""
     x0, y0, x1, y1 = region
-    canvas = Image.new("L", (max(x1 - x0, 1), max(y1 - y0, 1)), 0)
-    draw = ImageDraw.Draw(canvas)
+    out = np.zeros((max(y1 - y0, 1), max(x1 - x0, 1)), dtype=np.uint8)
     for word in words:
-        draw.text(
-            (word_origin(font, word) - x0, baseline - y0), word.text, fill=255, font=font,
-            anchor="ls",
-        )
-    return np.asarray(canvas)
+        bitmap, left, top = word_bitmap(font_id, size, word.text)
+        bx = word_origin(font_id, size, word) + left - x0
+        by = baseline + top - y0
+        h, w = bitmap.shape
+        ya, yb = max(by, 0), min(by + h, out.shape[0])
+        xa, xb = max(bx, 0), min(bx + w, out.shape[1])
+        if ya < yb and xa < xb:
+            dst = out[ya:yb, xa:xb]
+            np.maximum(dst, bitmap[ya - by : yb - by, xa - bx : xb - bx], out=dst)
+    return out
 
 
 def line_ink_region(line: Line, words: list[Word]) -> tuple[int, int, int, int]:
     """The box that holds the ink of `words` drawn in `line` (image coordinates)."""
-    font = load_font(line.font_id, line.font_size)
     xs0, ys0, xs1, ys1 = [], [], [], []
     for word in words:
-        left, top, right, bottom = ink_bbox(font, word.text)
-        origin = word_origin(font, word)
-        xs0.append(origin + left)
-        xs1.append(origin + right)
+        bitmap, left, top = word_bitmap(line.font_id, line.font_size, word.text)
+        x = word_origin(line.font_id, line.font_size, word) + left
+        xs0.append(x)
+        xs1.append(x + bitmap.shape[1])
         ys0.append(line.baseline + top)
-        ys1.append(line.baseline + bottom)
-    return min(xs0) - 1, min(ys0) - 1, max(xs1) + 1, max(ys1) + 1
+        ys1.append(line.baseline + top + bitmap.shape[0])
+    return min(xs0), min(ys0), max(xs1), max(ys1)
 
 
 def draw_glyphs(layer: TextLayer) -> Image.Image:
@@ -65,12 +84,11 @@ def draw_glyphs(layer: TextLayer) -> Image.Image:
         words = [w for w in line.words if w.drawn and w.text]
         if not words:
             continue
-        font = load_font(line.font_id, line.font_size)
         rx0, ry0, rx1, ry1 = line_ink_region(line, words)
         cx0, cy0, cx1, cy1 = max(rx0, 0), max(ry0, 0), min(rx1, width), min(ry1, height)
         if cx0 >= cx1 or cy0 >= cy1:
             continue
-        cov = render_words(font, words, line.baseline, (cx0, cy0, cx1, cy1))
+        cov = render_words(line.font_id, line.font_size, words, line.baseline, (cx0, cy0, cx1, cy1))
         target = rgba[cy0:cy1, cx0:cx1]
         stronger = cov > target[..., 3]
         target[stronger, :3] = line.fg

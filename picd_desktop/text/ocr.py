@@ -10,7 +10,6 @@ junk is dropped, lines are split at column gaps and measured on the original pix
 from __future__ import annotations
 
 import functools
-import math
 import os
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -106,7 +105,9 @@ def run_ocr(
     else:
         raise ValueError(f"unknown prep {opts.prep!r}")
     strips = split_strips(norm, opts.strips)
-    jobs = [(p, s, img, y0, y1) for p, img in enumerate(passes) for s, (y0, y1) in enumerate(strips)]
+    jobs = [
+        (p, s, img, y0, y1) for p, img in enumerate(passes) for s, (y0, y1) in enumerate(strips)
+    ]
     config = f"--oem 1 --psm {opts.psm}"
     if opts.prep == "norm":
         config += " -c tessedit_do_invert=0"
@@ -122,8 +123,8 @@ def run_ocr(
         raw = [wd for words in pool.map(job, jobs) for wd in words]
     if len(passes) > 1:
         raw = _merge_passes(raw)
-    raw = _drop_junk(raw, opts.junk_conf)
-    return OcrPage(w, h, lang, _build_blocks(rgb, raw))
+    raw = _drop_junk([_tighten(norm, r) for r in raw], opts.junk_conf)
+    return OcrPage(w, h, lang, _build_blocks(rgb, norm, raw))
 
 
 def upscale_strip(img: np.ndarray, factor: int) -> np.ndarray:
@@ -183,6 +184,33 @@ def _merge_passes(raw: list[_RawWord]) -> list[_RawWord]:
     return sorted(kept, key=lambda r: order[id(r)])
 
 
+def _runs(mask: np.ndarray, gap: int) -> list[tuple[int, int]]:
+    """Runs [a, b) of True in `mask`, merging runs separated by < `gap` False entries."""
+    idx = np.flatnonzero(mask)
+    if idx.size == 0:
+        return []
+    runs = [[int(idx[0]), int(idx[0]) + 1]]
+    for i in idx[1:]:
+        if i - runs[-1][1] < gap:
+            runs[-1][1] = int(i) + 1
+        else:
+            runs.append([int(i), int(i) + 1])
+    return [(a, b) for a, b in runs]
+
+
+def _tighten(norm: np.ndarray, r: _RawWord) -> _RawWord:
+    """Shrink a word box to its main band of ink rows (drops stray edge blobs Tesseract took)."""
+    x0, y0, x1, y1 = r.box
+    ink = norm[y0:y1, x0:x1] < 160
+    rows = _runs(ink.any(axis=1), 3)
+    if not rows:
+        return r
+    a, b = max(rows, key=lambda ab: int(ink[ab[0] : ab[1]].sum()))
+    cols = np.flatnonzero(ink[a:b].any(axis=0))
+    box = (x0 + int(cols[0]), y0 + a, x0 + int(cols[-1]) + 1, y0 + b)
+    return _RawWord(r.key, r.text, box, r.conf)
+
+
 def _drop_junk(raw: list[_RawWord], junk_conf: float) -> list[_RawWord]:
     if not raw:
         return raw
@@ -199,6 +227,34 @@ def _drop_junk(raw: list[_RawWord], junk_conf: float) -> list[_RawWord]:
     return out
 
 
+def _fix_overlaps(norm: np.ndarray, words: list[_RawWord]) -> list[_RawWord]:
+    """Repair words whose box covers the next word's box (a Tesseract LSTM quirk).
+
+    If the pixels show a blank gap just before the next word, the first box is cut there;
+    otherwise the two are one word split by a spurious space ("statistics." + "py") and are
+    joined.
+    """
+    out: list[_RawWord] = []
+    for cur in sorted(words, key=lambda r: r.box[0]):
+        prev = out[-1] if out else None
+        if prev is None or (min(prev.box[2], cur.box[2]) - cur.box[0]) * 2 <= (
+            cur.box[2] - cur.box[0]
+        ):
+            out.append(cur)
+            continue
+        y0, y1 = min(prev.box[1], cur.box[1]), max(prev.box[3], cur.box[3])
+        cols = (norm[y0:y1, prev.box[0] : cur.box[0]] < 160).any(axis=0)
+        ink = np.flatnonzero(cols)
+        if ink.size and cur.box[0] - (prev.box[0] + int(ink[-1]) + 1) >= 2:
+            x1 = prev.box[0] + int(ink[-1]) + 1
+            out[-1] = _RawWord(prev.key, prev.text, (*prev.box[:2], x1, prev.box[3]), prev.conf)
+            out.append(cur)
+        else:
+            box = _union([prev.box, cur.box])
+            out[-1] = _RawWord(prev.key, prev.text + cur.text, box, min(prev.conf, cur.conf))
+    return out
+
+
 def _split_gaps(words: list[_RawWord]) -> list[list[_RawWord]]:
     """Split a Tesseract line where the gap between words is a column gap, not a space."""
     words = sorted(words, key=lambda r: r.box[0])
@@ -211,7 +267,7 @@ def _split_gaps(words: list[_RawWord]) -> list[list[_RawWord]]:
     return groups
 
 
-def _build_blocks(rgb: np.ndarray, raw: list[_RawWord]) -> tuple[OcrBlock, ...]:
+def _build_blocks(rgb: np.ndarray, norm: np.ndarray, raw: list[_RawWord]) -> tuple[OcrBlock, ...]:
     blocks: dict[tuple[int, ...], dict[tuple[int, ...], list[_RawWord]]] = {}
     for r in raw:
         blocks.setdefault(r.key[:4], {}).setdefault(r.key, []).append(r)
@@ -219,9 +275,12 @@ def _build_blocks(rgb: np.ndarray, raw: list[_RawWord]) -> tuple[OcrBlock, ...]:
     for lines in blocks.values():
         built: list[OcrLine] = []
         for words in lines.values():
-            for group in _split_gaps(words):
+            for group in _split_gaps(_fix_overlaps(norm, words)):
                 built.append(_make_line(rgb, group))
+        built.sort(key=lambda ln: (ln.box[1], ln.box[0]))
         out.append(OcrBlock(tuple(built)))
+    # Reading order: top to bottom, then left to right (psm 11 returns blocks unordered).
+    out.sort(key=lambda b: (b.lines[0].box[1], b.lines[0].box[0]))
     return tuple(out)
 
 
@@ -268,7 +327,13 @@ def _luma(c: RGB | np.ndarray) -> float:
 
 
 def line_stats(rgb: np.ndarray, box: Box, text: str = "") -> dict:
-    """baseline, x_height, fg, bg, bg_noise, inverted of the line in `box` (original pixels)."""
+    """baseline, x_height, fg, bg, bg_noise, inverted of the line in `box` (original pixels).
+
+    baseline: the first row below the ink of non-descender glyphs (PIL's anchor "ls" y).
+    x_height: ink rows of lowercase letters without ascenders; 0.0 when `text` has none.
+    bg: dominant colour around the line; fg: median colour of the ink cores (not the
+    antialiased edges); bg_noise: robust std (MAD) of the pixels in a 3 px ring around it.
+    """
     h, w = rgb.shape[:2]
     x0, y0, x1, y1 = box
     pad = 3
@@ -284,9 +349,7 @@ def line_stats(rgb: np.ndarray, box: Box, text: str = "") -> dict:
     dist = np.sqrt(((crop - bg_f.astype(np.float32)) ** 2).sum(axis=2))
     peak = float(np.percentile(dist, 99.5)) if dist.size else 0.0
     if peak < 24:
-        return dict(
-            baseline=y1, x_height=0.0, fg=bg, bg=bg, bg_noise=noise, inverted=False
-        )
+        return dict(baseline=y1, x_height=0.0, fg=bg, bg=bg, bg_noise=noise, inverted=False)
     ink = dist > 0.5 * peak
     core = dist >= max(0.5 * peak, float(np.percentile(dist[ink], 75)))
     fg: RGB = tuple(int(round(v)) for v in np.median(crop[core], axis=0))  # type: ignore[assignment]
@@ -331,7 +394,3 @@ def _x_height(ink: np.ndarray, base: int) -> float:
 def page_text(page: OcrPage) -> str:
     """Words of the page joined by spaces (for quick checks and search)."""
     return " ".join(w.text for w in page.words())
-
-
-def _box_ok(box: Box) -> bool:
-    return box[2] > box[0] and box[3] > box[1] and not any(math.isnan(v) for v in box)

@@ -15,7 +15,8 @@ from PIL import Image
 from picd_desktop.format.errors import InputImageError
 
 MEDIAN_WINDOW = 31  # px at 1x: wider than twice a bold stroke, narrower than a UI widget
-CONTRAST_FLOOR = 48.0  # colour distance below which a region is treated as low-contrast noise
+CONTRAST_FLOOR = 80.0  # contrast below which ink is not stretched to black (faint grids)
+RULE_LENGTH = 40  # px: straight ink runs this long are rules, not glyphs
 INK_THRESHOLD = 128  # grey level of the normalised image below which a pixel is ink
 
 
@@ -23,11 +24,16 @@ def to_rgb_array(image: Image.Image) -> np.ndarray:
     """The image as an HxWx3 uint8 array; transparent pixels are composited over white."""
     if not isinstance(image, Image.Image):
         raise InputImageError(f"expected a PIL image, got {type(image).__name__}")
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        image = Image.alpha_composite(white, rgba)
-    return np.asarray(image.convert("RGB"), dtype=np.uint8)
+    try:
+        if image.mode in ("RGBA", "LA", "PA") or (
+            image.mode == "P" and "transparency" in image.info
+        ):
+            rgba = image.convert("RGBA")
+            white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+            image = Image.alpha_composite(white, rgba)
+        return np.asarray(image.convert("RGB"), dtype=np.uint8)
+    except (OSError, ValueError) as exc:  # truncated or undecodable pixel data
+        raise InputImageError(f"cannot read the image pixels: {exc}") from exc
 
 
 def gray(rgb: np.ndarray) -> np.ndarray:
@@ -35,27 +41,112 @@ def gray(rgb: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
 
 
-def local_background(rgb: np.ndarray, window: int = MEDIAN_WINDOW) -> np.ndarray:
-    """Per-pixel background colour estimate (HxWx3 uint8): a per-channel median at half size."""
+def _median_small(rgb: np.ndarray, window: int, shrink: int) -> np.ndarray:
     h, w = rgb.shape[:2]
-    small = cv2.resize(rgb, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA)
-    k = max(3, (window // 2) | 1)
-    med = cv2.medianBlur(small, k)
-    return cv2.resize(med, (w, h), interpolation=cv2.INTER_LINEAR)
+    small = cv2.resize(
+        rgb, (max(1, w // shrink), max(1, h // shrink)), interpolation=cv2.INTER_AREA
+    )
+    return cv2.medianBlur(small, max(3, (window // shrink) | 1))
+
+
+def local_background(rgb: np.ndarray, window: int = MEDIAN_WINDOW, shrink: int = 2) -> np.ndarray:
+    """Per-pixel background colour estimate (HxWx3 uint8): a per-channel median, downsampled."""
+    h, w = rgb.shape[:2]
+    return cv2.resize(_median_small(rgb, window, shrink), (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 def ink_distance(rgb: np.ndarray, bg: np.ndarray) -> np.ndarray:
-    """Euclidean RGB distance of every pixel to its background (float32, 0..441)."""
-    diff = rgb.astype(np.float32) - bg.astype(np.float32)
-    return np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
+    """Largest per-channel difference of every pixel to its background (uint8 HxW)."""
+    return channel_max(cv2.absdiff(rgb, bg))
 
 
-def normalise_ink(rgb: np.ndarray, window: int = MEDIAN_WINDOW) -> np.ndarray:
+def channel_max(img: np.ndarray) -> np.ndarray:
+    """Per-pixel maximum over the 3 channels (much faster than ndarray.max(axis=2))."""
+    r, g, b = cv2.split(img)
+    return cv2.max(cv2.max(r, g), b)
+
+
+def ink_map(rgb: np.ndarray, window: int = MEDIAN_WINDOW, shrink: int = 3) -> np.ndarray:
+    """Colour distance to the nearest plausible background (uint8 HxW).
+
+    The background is the median at this pixel or at one of 8 neighbours `shrink` pixels of the
+    downsampled map away: next to a region edge or a widget corner one of them lies on the
+    pixel's own region, so edges do not turn into ink while glyph strokes do.
+    """
+    h, w = rgb.shape[:2]
+    med = _median_small(rgb, window, shrink)
+    sh, sw = med.shape[:2]
+    padded = cv2.copyMakeBorder(med, 1, 1, 1, 1, cv2.BORDER_REPLICATE)
+    best: np.ndarray | None = None
+    for dy in (0, 1, 2):
+        for dx in (0, 1, 2):
+            bg = cv2.resize(
+                padded[dy : dy + sh, dx : dx + sw], (w, h), interpolation=cv2.INTER_LINEAR
+            )
+            d = ink_distance(rgb, bg)
+            best = d if best is None else np.minimum(best, d)
+    assert best is not None
+    return best
+
+
+def flat_background_distance(
+    rgb: np.ndarray, tol: int = 3, size: int = 5
+) -> tuple[np.ndarray, np.ndarray]:
+    """Channel difference of every pixel to the nearest flat-region pixel (uint8 HxW), and
+    the mask of pixels where that estimate applies.
+
+    A flat pixel is the centre of a `size`x`size` square whose colour varies by <= `tol`:
+    UI backgrounds, not glyph strokes. Pixels farther than 12 px from any flat pixel get 0
+    (no opinion: photos, gradients); the median estimate decides there.
+    """
+    k = np.ones((3, 3), np.uint8)
+    spread = channel_max(cv2.dilate(rgb, k) - cv2.erode(rgb, k))
+    flat = cv2.erode((spread <= tol).astype(np.uint8), np.ones((size, size), np.uint8))
+    if not flat.any():
+        return np.zeros(rgb.shape[:2], np.uint8), np.zeros(rgb.shape[:2], bool)
+    dist, labels = cv2.distanceTransformWithLabels(
+        1 - flat, cv2.DIST_L2, 3, labelType=cv2.DIST_LABEL_PIXEL
+    )
+    colours = rgb[flat.astype(bool)]
+    bg = colours[labels - 1]
+    return ink_distance(rgb, bg), dist <= 12
+
+
+def remove_rules(dist: np.ndarray, length: int = RULE_LENGTH, thr: int = 24) -> np.ndarray:
+    """Erase long thin isolated horizontal and vertical rules (grids, separators, underlines).
+
+    A rule is a straight ink run >= `length` px, < 4 px thick, with little ink in the 9 px
+    band around it (a row of touching bold glyphs has dense ink above and below).
+    """
+    ink = (dist > thr).astype(np.uint8)
+    rules = np.zeros_like(ink)
+    for run, across, band in (
+        ((1, length), (4, 1), (length, 9)),
+        ((length, 1), (1, 4), (9, length)),
+    ):
+        long = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones(run, np.uint8))
+        if not long.any():
+            continue
+        thick = cv2.morphologyEx(long, cv2.MORPH_OPEN, np.ones(across, np.uint8))
+        density = cv2.boxFilter(ink.astype(np.float32), -1, band)
+        rules |= long & (1 - thick) & (density < 0.34).astype(np.uint8)
+    if not rules.any():
+        return dist
+    out = dist.copy()
+    out[rules.astype(bool)] = 0
+    return out
+
+
+def normalise_ink(rgb: np.ndarray, window: int = MEDIAN_WINDOW, flat: bool = True) -> np.ndarray:
     """Dark ink on white (uint8 HxW) for any mix of light, dark and coloured backgrounds."""
     h, w = rgb.shape[:2]
-    if h == 0 or w == 0:
+    if h < 4 or w < 4:
         return np.full((h, w), 255, np.uint8)
-    dist = ink_distance(rgb, local_background(rgb, window))
+    dist = ink_map(rgb, window)
+    if flat:
+        fd, near = flat_background_distance(rgb)
+        dist = np.where(near, np.minimum(dist, fd), dist)
+    dist = remove_rules(dist).astype(np.float32)
     # Local contrast: the strongest ink nearby, so faint grey text becomes as dark as black text.
     small = cv2.resize(dist, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA)
     kernel = np.ones((window // 2 | 1, window // 2 | 1), np.uint8)

@@ -72,27 +72,24 @@ def _read_maybe_gz(path: Path) -> str:
 
 
 def _spread(files: list[Path], budget: int, reader) -> tuple[list[str], list[Path]]:
-    """Read an evenly spaced subset of `files` until `budget` characters."""
-    files = sorted(files)
+    """Read files in a fixed pseudo-random order (sha256 of the path) until `budget` chars."""
+    files = sorted(files, key=lambda p: hashlib.sha256(str(p).encode()).digest())
     texts: list[str] = []
     used: list[Path] = []
     total = 0
-    step = max(1, len(files) // 4000)
-    for start in range(step):
-        for path in files[start::step]:
-            if total >= budget:
-                return texts, used
-            if any(f in str(path) for f in FORBIDDEN):
-                continue
-            try:
-                text = reader(path)
-            except (OSError, EOFError, ValueError):
-                continue
-            if len(text) > 200_000:
-                text = text[:200_000]
-            texts.append(text)
-            used.append(path)
-            total += len(text)
+    for path in files:
+        if total >= budget:
+            break
+        if any(f in str(path) for f in FORBIDDEN):
+            continue
+        try:
+            text = reader(path)
+        except (OSError, EOFError, ValueError):
+            continue
+        text = text[:100_000]
+        texts.append(text)
+        used.append(path)
+        total += len(text)
     return texts, used
 
 
@@ -107,7 +104,26 @@ def is_held_out(path: Path) -> bool:
     return hashlib.sha256(path.name.encode()).digest()[0] % 10 == 0
 
 
-def gather_corpus(man_chars: int, doc_chars: int, code_chars: int) -> tuple[str, dict]:
+def mo_msgids(path: Path) -> str:
+    """English UI strings (msgids) of a gettext .mo catalogue, one per line."""
+    data = path.read_bytes()
+    magic = int.from_bytes(data[:4], "little")
+    order = "little" if magic == 0x950412DE else "big"
+    n = int.from_bytes(data[8:12], order)
+    table = int.from_bytes(data[12:16], order)
+    out = []
+    for i in range(n):
+        length = int.from_bytes(data[table + 8 * i: table + 8 * i + 4], order)
+        start = int.from_bytes(data[table + 8 * i + 4: table + 8 * i + 8], order)
+        for msg in data[start:start + length].split(b"\0"):
+            text = msg.decode("utf-8", "ignore").split("\x04")[-1].strip()
+            if text:
+                out.append(text.replace("_", "", 1) if "_" in text[:2] else text)
+    return "\n".join(out)
+
+
+def gather_corpus(man_chars: int, doc_chars: int, code_chars: int,
+                  ui_chars: int = 2_000_000) -> tuple[str, dict]:
     """The training text and a description of where it came from."""
     man_files = [p for p in all_man_pages() if not is_held_out(p)]
     man, man_used = _spread(man_files, man_chars, lambda p: strip_roff(_read_maybe_gz(p)))
@@ -117,10 +133,14 @@ def gather_corpus(man_chars: int, doc_chars: int, code_chars: int) -> tuple[str,
     venv = Path(sys.prefix) / "lib"
     code_files = [p for p in venv.rglob("*.py") if "test" not in str(p)]
     code, code_used = _spread(code_files, code_chars, lambda p: p.read_text("utf-8", "ignore"))
+    mo_files = list(Path("/usr/share/locale/de/LC_MESSAGES").glob("*.mo"))
+    ui, ui_used = _spread(mo_files, ui_chars, mo_msgids)
     info = {"man_pages": len(man_used), "doc_files": len(doc_used), "python_files": len(code_used),
+            "ui_catalogues": len(ui_used),
             "chars": {"man": sum(map(len, man)), "doc": sum(map(len, docs)),
-                      "code": sum(map(len, code))}}
-    return "\n".join(man + docs + code), {"info": info, "files": man_used + doc_used}
+                      "code": sum(map(len, code)), "ui": sum(map(len, ui))}}
+    return "\n".join(man + docs + code + ui), {"info": info,
+                                               "files": man_used + doc_used + ui_used}
 
 
 def packages_of(files: list[Path]) -> dict[str, str]:
@@ -169,7 +189,7 @@ def build_prior(text: str, out_dir: Path) -> Path:
     arrays: dict[str, np.ndarray] = {}
     c0 = np.bincount(sym, minlength=256).astype(np.int64)
     arrays["o0"] = np.maximum(1, c0 * 4096 // max(1, int(c0.sum()))).astype(np.uint16)
-    settings = {1: (8, 1000, 255), 2: (8, 500, 255), 3: (12, 250, 255), 4: (20, 120, 255)}
+    settings = {1: (4, 2000, 255), 2: (4, 1000, 255), 3: (5, 600, 255), 4: (6, 300, 255)}
     for order in range(1, MAX_ORDER + 1):
         min_total, keep_frac, cap = settings[order]
         arrays.update(count_contexts(sym, hist, order, min_total, keep_frac, cap))
@@ -183,7 +203,7 @@ def build_prior(text: str, out_dir: Path) -> Path:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=Path("resources/models/text-prior-v1"))
-    ap.add_argument("--man-chars", type=int, default=14_000_000)
+    ap.add_argument("--man-chars", type=int, default=12_000_000)
     ap.add_argument("--doc-chars", type=int, default=3_000_000)
     ap.add_argument("--code-chars", type=int, default=3_000_000)
     args = ap.parse_args(argv)
@@ -201,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
         "corpus_chars": len(text),
         "held_out": "man pages with sha256(name)[0] % 10 == 0 are not used (evaluation)",
         "sources": "Debian man pages (/usr/share/man/man{1,2,3,4,5,7,8}, roff stripped), "
-                   "README/NEWS/*.txt/*.md from /usr/share/doc, Python sources in the venv. "
+                   "README/NEWS/*.txt/*.md from /usr/share/doc, Python sources in the venv, "
+                   "English UI strings (msgids) of /usr/share/locale/de/LC_MESSAGES/*.mo. "
                    "Excluded: python3-doc, debian-reference-*, diffutils-doc.",
         "licences": "Each source file keeps its package's licence (see /usr/share/doc/<pkg>/"
                     "copyright; mostly GPL/LGPL/BSD/MIT); the prior holds only pruned, "

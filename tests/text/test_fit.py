@@ -1,0 +1,107 @@
+"""Layer fitting, word verification and text removal on real renders and real Tesseract."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from picd_desktop.format.errors import InputImageError
+from picd_desktop.text.fit import FitConfig, build_layer, fit_layer, variants
+from picd_desktop.text.fonts import load_font
+from picd_desktop.text.inpaint import coverage, remove_drawn_text
+from picd_desktop.text.layer import Block, Line, TextLayer, Word
+from picd_desktop.text.ocr import run_ocr
+from picd_desktop.text.ocr_types import OcrPage
+
+LINES = ["Export settings before closing", "Download the release notes"]
+
+
+def _render(font_id: int, size: int, fg=(30, 30, 30), bg=(250, 250, 250)) -> Image.Image:
+    """Text drawn with a shipped font at a known size (BASIC layout, as the decoder draws)."""
+    img = Image.new("RGB", (420, 40 + 2 * size * 2), bg)
+    draw = ImageDraw.Draw(img)
+    font = load_font(font_id, size)
+    for i, text in enumerate(LINES):
+        draw.text((12, 20 + i * 2 * size), text, font=font, fill=fg)
+    return img
+
+
+@pytest.fixture(scope="module")
+def dejavu14() -> tuple[Image.Image, OcrPage]:
+    img = _render(0, 14)
+    return img, run_ocr(img)
+
+
+@pytest.mark.parametrize(("font_id", "size"), [(0, 14), (5, 15), (9, 16)])
+def test_fit_finds_the_font_size(font_id: int, size: int) -> None:
+    img = _render(font_id, size)
+    layer = fit_layer(img, run_ocr(img))
+    lines = list(layer.lines())
+    assert len(lines) == 2
+    for line in lines:
+        assert abs(line.font_size - size) <= 1
+    assert sum(w.drawn for _, w in layer.words()) >= 6  # exact font: most words verify
+
+
+def test_wrong_ocr_word_is_not_drawn(dejavu14: tuple[Image.Image, OcrPage]) -> None:
+    img, page = dejavu14
+    wrong = {"settings": "settlngs", "release": "relcase", "Download": "Downlaod"}
+
+    def corrupt(block):
+        lines = []
+        for line in block.lines:
+            words = tuple(
+                dataclasses.replace(w, text=wrong.get(w.text, w.text)) for w in line.words
+            )
+            lines.append(dataclasses.replace(line, words=words))
+        return dataclasses.replace(block, lines=tuple(lines))
+
+    bad_page = dataclasses.replace(page, blocks=tuple(corrupt(b) for b in page.blocks))
+    layer, _, roi = build_layer(img, bad_page)
+    drawn = {w.text: w.drawn for _, w in layer.words()}
+    for text in wrong.values():
+        assert text in drawn and not drawn[text]
+    assert sum(drawn.values()) >= 4  # the correct words are still drawn
+    undrawn = [line.word_box(w) for line, w in layer.words() if not w.drawn]
+    assert roi == undrawn
+
+
+def test_inpaint_removes_word_ink_but_keeps_a_rule() -> None:
+    img = _render(0, 14)
+    draw = ImageDraw.Draw(img)
+    draw.line((0, 27, 419, 27), fill=(30, 30, 30))  # a rule through the first line's x-height
+    page = run_ocr(img)
+    layer, cleaned, _ = build_layer(img, page, FitConfig(min_conf=0.0))
+    drawn = [(line, w) for line, w in layer.words() if w.drawn]
+    assert drawn
+    out = np.asarray(cleaned)
+    for line, w in drawn:
+        x0, y0, x1, y1 = line.word_box(w)
+        ink = coverage(out[y0:y1, x0:x1], line.fg, line.bg) > 0.3
+        ink[27 - y0 : 28 - y0] = False  # the rule's row may stay
+        assert not ink.any(), w.text
+    rule = coverage(out[27:28, 5:415], (30, 30, 30), (250, 250, 250))
+    assert (rule > 0.8).mean() > 0.95
+
+
+def test_inpaint_touches_only_drawn_words() -> None:
+    img = _render(0, 14)
+    line = Line(y0=18, y1=40, baseline=34, font_id=0, font_size=14, fg=(30, 30, 30),
+                bg=(250, 250, 250), words=(Word("Export", 12, 60, drawn=False),))
+    layer = TextLayer(width=img.width, height=img.height, blocks=(Block((line,)),))
+    assert remove_drawn_text(img, layer).tobytes() == img.tobytes()
+
+
+def test_variants_cover_common_ocr_confusions() -> None:
+    assert "3.1" in variants("31") or "31" in variants("3.1")
+    assert "return" in variants("retum")
+    assert "reversed()" in variants("xeversed()")
+
+
+def test_mismatched_page_is_a_typed_error(dejavu14: tuple[Image.Image, OcrPage]) -> None:
+    img, page = dejavu14
+    with pytest.raises(InputImageError):
+        fit_layer(img.crop((0, 0, 100, 20)), page)
