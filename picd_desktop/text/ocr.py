@@ -22,7 +22,14 @@ from PIL import Image
 
 from picd_desktop.format.errors import OcrUnavailableError
 from picd_desktop.text.layer import RGB, Box
-from picd_desktop.text.ocr_prep import gray, normalise_ink, split_strips, to_rgb_array, upscale
+from picd_desktop.text.ocr_prep import (
+    INK_THRESHOLD,
+    gray,
+    normalise_ink,
+    split_strips,
+    to_rgb_array,
+)
+from picd_desktop.text.ocr_prep import upscale as upscale_image
 from picd_desktop.text.ocr_types import OcrBlock, OcrLine, OcrPage, OcrWord
 
 INSTALL_HINT = "install it with: apt-get install tesseract-ocr tesseract-ocr-{lang}"
@@ -37,8 +44,9 @@ class OcrOptions:
     prep: str = "norm"  # "norm" (ink normalisation), "gray", or "gray+inv" (two passes)
     psm: int = 11
     strips: int = 2  # parallel Tesseract processes on strips cut at blank rows
-    dpi: int | None = None
+    dpi: int | None = 144  # resolution hint: a hair better than none in the bench (noise level)
     junk_conf: float = 60.0  # punctuation-only words below this confidence are dropped
+    min_conf: float = 40.0  # any word below this confidence is noise, not text
 
 
 @dataclass
@@ -116,20 +124,18 @@ def run_ocr(
 
     def job(args: tuple[int, int, np.ndarray, int, int]) -> list[_RawWord]:
         p, s, img, y0, y1 = args
-        return _tesseract_words(upscale_strip(img[y0:y1], factor), lang, config, factor, y0, (p, s))
+        if not (norm[y0:y1] < INK_THRESHOLD).any():  # nothing to read: skip Tesseract
+            return []
+        strip = upscale_image(img[y0:y1], factor)
+        return _tesseract_words(strip, lang, config, factor, y0, (p, s))
 
     workers = max(1, min(len(jobs), opts.strips if opts.strips > 1 else 1))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         raw = [wd for words in pool.map(job, jobs) for wd in words]
     if len(passes) > 1:
         raw = _merge_passes(raw)
-    raw = _drop_junk([_tighten(norm, r) for r in raw], opts.junk_conf)
+    raw = _drop_junk([_tighten(norm, r) for r in raw if r.conf >= opts.min_conf], opts.junk_conf)
     return OcrPage(w, h, lang, _build_blocks(rgb, norm, raw))
-
-
-def upscale_strip(img: np.ndarray, factor: int) -> np.ndarray:
-    """Upscale one strip for Tesseract (kept as a function so the bench can time it)."""
-    return upscale(img, factor)
 
 
 def _tesseract_words(

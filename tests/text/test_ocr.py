@@ -222,3 +222,11 @@ def test_strips_never_cut_text() -> None:
     cut = strips[0][1]
     assert not text_rows(norm)[cut]
     assert not any(d.box[1] < cut < d.box[3] for d in drawn)
+
+
+def test_blocks_in_reading_order(screen) -> None:
+    page, _ = screen
+    tops = [(b.lines[0].box[1], b.lines[0].box[0]) for b in page.blocks]
+    assert tops == sorted(tops)
+    for block in page.blocks:
+        assert block.lines, "no empty blocks"
