@@ -1,6 +1,7 @@
 """Probe of the composite path: text accuracy and drawn-word read-back through a simulated codec.
 
-    .venv/bin/python bench/composite_probe.py [--per-line] [--images a.png ...] [--corrupt]
+    .venv/bin/python bench/composite_probe.py [--split val] [--limit 11] [--corrupt]
+        [--per-line] [--images a.png ...]
 
 Images: bench/data/screens/*.png when present, else synthetic UI screenshots rendered here (light
 and dark, 13-16 px, shipped and unshipped fonts) plus GIMP help screenshots (gimp-help-en).
@@ -252,6 +253,10 @@ def load_images(args) -> list[tuple[str, Image.Image, list | None]]:
     if args.images:
         return [(p, Image.open(p).convert("RGB"), _truth(Path(p))) for p in args.images]
     screens = sorted((ROOT / "bench/data/screens").glob("*.png"))
+    if args.split != "all":
+        manifest = json.loads((ROOT / "bench/set_manifest.json").read_text())["images"]
+        names = {Path(i["file"]).name for i in manifest if i.get("split") == args.split}
+        screens = [p for p in screens if p.name in names]
     if screens and not args.synthetic:
         return [(p.name, Image.open(p).convert("RGB"), _truth(p)) for p in screens[: args.limit]]
     out = []
@@ -269,6 +274,7 @@ def main() -> int:
     ap.add_argument("--images", nargs="*")
     ap.add_argument("--synthetic", action="store_true")
     ap.add_argument("--limit", type=int, default=6)
+    ap.add_argument("--split", default="val", help="val, test or all (bench/set_manifest.json)")
     ap.add_argument("--per-line", action="store_true")
     ap.add_argument("--quality", type=int, default=30, help="AVIF quality of the simulation")
     ap.add_argument("--base", choices=["sim", "classic"], default="sim")

@@ -13,8 +13,10 @@ from picd_desktop.format.errors import InputImageError
 
 MAX_SIDE = 65535
 MAX_PIXELS = 1 << 28  # the format's limit: 268 Mpx
-THUMB_MAX_BYTES = 4096
-THUMB_SIDE = 128
+THUMB_MAX_BYTES = 4096  # the format's limit
+THUMB_MIN_BYTES = 256
+THUMB_BYTES_PER_PIXEL = 1 / 2000  # ~0.004 bpp of the image: ~1 KB for 1920x1080
+THUMB_SIDE = 160
 
 ImageSource = Image.Image | str | os.PathLike | bytes
 
@@ -77,20 +79,29 @@ def to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def make_thumbnail(image: Image.Image, max_bytes: int = THUMB_MAX_BYTES) -> bytes:
-    """A WebP thumbnail (long side <= THUMB_SIDE) no larger than `max_bytes`."""
-    thumb = image.copy()
+def thumbnail_budget(size: tuple[int, int]) -> int:
+    """Thumbnail bytes allowed for an image of `size`: small images get small thumbnails."""
+    pixels = size[0] * size[1]
+    return int(min(THUMB_MAX_BYTES, max(THUMB_MIN_BYTES, pixels * THUMB_BYTES_PER_PIXEL)))
+
+
+def make_thumbnail(image: Image.Image, max_bytes: int | None = None) -> bytes:
+    """A WebP thumbnail (long side <= THUMB_SIDE) within `max_bytes` (default: by image size)."""
+    max_bytes = thumbnail_budget(image.size) if max_bytes is None else max_bytes
     side = THUMB_SIDE
     while side >= 16:
         thumb = image.copy()
         thumb.thumbnail((side, side), Image.Resampling.LANCZOS)
-        for quality in (50, 35, 25):
+        for quality in (60, 45, 30, 20):
             buf = io.BytesIO()
             thumb.save(buf, "WEBP", quality=quality, method=4)
             if buf.tell() <= max_bytes:
                 return buf.getvalue()
         side //= 2
-    raise InputImageError("cannot make a thumbnail within the size limit")  # pragma: no cover
+    thumb = image.resize((1, 1), Image.Resampling.BOX)  # a single colour always fits
+    buf = io.BytesIO()
+    thumb.save(buf, "WEBP", quality=20)
+    return buf.getvalue()
 
 
 def open_thumbnail(data: bytes) -> Image.Image:
