@@ -230,17 +230,27 @@ class Variant:
     upscale: int
 
 
+def _strips(**kw) -> OcrOptions:
+    """The older layout: whole-width strips, all at the same upscale."""
+    return OcrOptions(layout="strips", **kw)
+
+
 VARIANTS = [
-    Variant("plain 1x psm3 (gray)", OcrOptions(prep="gray", psm=3, strips=1), 1),
-    Variant("2x psm3 gray", OcrOptions(prep="gray", psm=3, strips=1), 2),
-    Variant("2x psm3 gray+inverted", OcrOptions(prep="gray+inv", psm=3, strips=1), 2),
-    Variant("2x psm3 norm", OcrOptions(prep="norm", psm=3, strips=1), 2),
-    Variant("2x psm6 norm", OcrOptions(prep="norm", psm=6, strips=1), 2),
-    Variant("2x psm11 norm", OcrOptions(prep="norm", psm=11, strips=1), 2),
-    Variant("2x psm3 norm 2 strips", OcrOptions(prep="norm", psm=3, strips=2), 2),
-    Variant("2x psm11 norm 2 strips", OcrOptions(prep="norm", psm=11, strips=2), 2),
-    Variant("2x psm6 norm 2 strips", OcrOptions(prep="norm", psm=6, strips=2), 2),
-    Variant("2x psm11 norm 2 strips dpi144", OcrOptions(prep="norm", psm=11, strips=2, dpi=144), 2),
+    Variant("plain 1x psm3 (gray)", _strips(prep="gray", psm=3, strips=1), 1),
+    Variant("2x psm3 gray", _strips(prep="gray", psm=3, strips=1), 2),
+    Variant("2x psm3 gray+inverted", _strips(prep="gray+inv", psm=3, strips=1), 2),
+    Variant("2x psm3 norm", _strips(prep="norm", psm=3, strips=1), 2),
+    Variant("2x psm6 norm", _strips(prep="norm", psm=6, strips=1), 2),
+    Variant("2x psm11 norm", _strips(prep="norm", psm=11, strips=1), 2),
+    Variant("2x psm3 norm 2 strips", _strips(prep="norm", psm=3, strips=2), 2),
+    Variant("2x psm11 norm 2 strips", _strips(prep="norm", psm=11, strips=2), 2),
+    Variant("2x psm6 norm 2 strips", _strips(prep="norm", psm=6, strips=2), 2),
+    Variant("2x psm11 norm 2 strips dpi144", _strips(prep="norm", psm=11, strips=2, dpi=144), 2),
+    Variant("old default: strips 2x psm11", OcrOptions(layout="strips"), 2),
+    Variant("bands all 2x", OcrOptions(big_text=10**6), 2),
+    Variant("bands big>=10", OcrOptions(big_text=10), 2),
+    Variant("bands big>=14", OcrOptions(big_text=14), 2),
+    Variant("bands 3 mosaics", OcrOptions(strips=3), 2),
     Variant("default (run_ocr())", OcrOptions(), 2),
 ]
 
@@ -250,14 +260,27 @@ def _child_cpu() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
-def dataset(n_synth: int, force_synth: bool) -> list[tuple[str, Image.Image, Truth]]:
+def _split_of() -> dict[str, str]:
+    manifest = ROOT / "bench/set_manifest.json"
+    if not manifest.exists():
+        return {}
+    images = json.loads(manifest.read_text()).get("images", [])
+    return {Path(i["file"]).name: i.get("split", "") for i in images}
+
+
+def dataset(
+    n_synth: int, force_synth: bool, split: str = "", add_synth: bool = False
+) -> list[tuple[str, Image.Image, Truth]]:
     items = []
+    splits = _split_of()
     if not force_synth and SCREENS.is_dir():
         for tj in sorted(SCREENS.glob("*.truth.json")):
             png = tj.with_name(tj.name.removesuffix(".truth.json") + ".png")
+            if split and splits.get(png.name) != split:
+                continue
             if png.exists():
                 items.append((png.name, Image.open(png).convert("RGB"), load_truth(tj)))
-    if not items:
+    if not items or add_synth:
         sizes = [(1280, 800), (1920, 1080), (1024, 700)]
         for s in range(n_synth):
             img, truth = make_screen(s, sizes[s % len(sizes)])
@@ -269,13 +292,16 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--synthetic", type=int, default=6, help="rendered screens if no truth set")
     ap.add_argument("--force-synthetic", action="store_true")
+    ap.add_argument("--split", default="", help="only screens of this manifest split (val)")
+    ap.add_argument("--add-synthetic", action="store_true", help="add the rendered screens")
     ap.add_argument("--every", type=int, default=1, help="use every N-th image (faster)")
     ap.add_argument("--variants", default="", help="comma-separated substrings of variant names")
     ap.add_argument("--min-conf", type=float, default=0.0, help="count words with conf >= this")
     ap.add_argument("--out", type=Path, default=ROOT / "bench/results/ocr_recall.md")
     ap.add_argument("--save-synthetic", type=Path, help="write the rendered set here and exit")
     args = ap.parse_args(argv)
-    items = dataset(args.synthetic, args.force_synthetic)[:: args.every]
+    items = dataset(args.synthetic, args.force_synthetic, args.split, args.add_synthetic)
+    items = items[:: args.every]
     if args.save_synthetic:
         args.save_synthetic.mkdir(parents=True, exist_ok=True)
         for name, img, truth in items:

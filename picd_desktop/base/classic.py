@@ -1,11 +1,16 @@
-"""ClassicCodec: AVIF of the image downscaled by f, bicubic upsampling, high-quality ROI crops.
+"""ClassicCodec: AVIF of the image downscaled by f, bicubic upsampling, ROI words kept legible.
 
 AV1 decoding is normative (dav1d), so the inner image decodes bit-exactly everywhere; the
 upsampler is Pillow's fixed-point BICUBIC on 8-bit RGB (no libm).
 
-Payload: u8 version, u8 flags (bit 0: ROI present), u8 f, u16 inner width, u16 inner height,
-u32 AVIF length, the AVIF image (raw deflate with the AVIF_DICT preset dictionary: the
-container boxes cost ~40 B instead of ~275 B), then the ROI payload (see roi.py) to the end.
+ROI boxes (words the text layer does not draw) on a flat background become ink masks
+(inkmask.py: fg/bg colours + a lossless coverage mask; their ink is painted out of the image
+before downscaling so the base holds no blurred copy); the other ROI boxes are AVIF crops.
+
+Payload: u8 version, u8 flags (bit 0: ROI crops present, bit 1: ink masks present), u8 f,
+u16 inner width, u16 inner height, u32 AVIF length, the AVIF image (raw deflate with the
+AVIF_DICT preset dictionary: the container boxes cost ~40 B instead of ~275 B), then with
+bit 1 a u32 length and the ink mask payload (inkmask.py), then the ROI crops (roi.py) to the end.
 """
 
 from __future__ import annotations
@@ -21,17 +26,20 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from PIL import Image
 
+from picd_desktop.base import inkmask
 from picd_desktop.base.codec import QUALITY_MAX, QUALITY_MIN
-from picd_desktop.base.roi import MARGIN, decode_roi, encode_roi
+from picd_desktop.base.roi import MARGIN, decode_roi, encode_roi, merge_boxes
 from picd_desktop.format.errors import BaseLayerError, InputImageError
 from picd_desktop.text.layer import Box
 
-VERSION = 1
+VERSION = 2
 MAX_SIDE = 1 << 14  # libavif's default image size limit is 16384 x 16384
 MAX_PIXELS = MAX_SIDE * MAX_SIDE
 SUBSAMPLING = "4:4:4"
 _HEAD = struct.Struct("<BBBHHI")
 _FLAG_ROI = 1
+_FLAG_INK = 2
+_LEN = struct.Struct("<I")
 
 
 @dataclass(frozen=True)
@@ -116,12 +124,16 @@ def check_size(size: tuple[int, int]) -> tuple[int, int]:
 class ClassicCodec:
     """Downscale by f, AVIF 4:4:4, bicubic upsample; ROI boxes coded apart at full resolution."""
 
-    id = "avif-ds-v1"
+    id = "avif-ds-v2"
 
     def __init__(self) -> None:
         desc = {"id": self.id, "version": VERSION, "subsampling": SUBSAMPLING,
                 "down": "box", "up": "bicubic", "roi_margin": MARGIN,
                 "avif_dict": hashlib.sha256(AVIF_DICT).hexdigest(),
+                "ink": {"bits": inkmask.BITS, "coder": "jxl-lossless",
+                        "effort": inkmask.JXL_EFFORT, "residual": inkmask.RESIDUAL,
+                        "outliers": inkmask.MAX_OUTLIERS, "min_bg": inkmask.MIN_BG,
+                        "contrast": inkmask.MIN_CONTRAST},
                 "table": [asdict(s) for s in TABLE]}
         self.sha256 = hashlib.sha256(json.dumps(desc, sort_keys=True).encode()).hexdigest()
 
@@ -141,17 +153,25 @@ class ClassicCodec:
         step = _step(quality)
         w, h = image.size
         iw, ih = -(-w // step.f), -(-h // step.f)
-        small = image
+        arr = np.asarray(image)
+        ink, rest = b"", []
+        if roi and (step.f > 1 or step.roi_q > step.q):  # else the base is as good as a crop
+            inks, rest = inkmask.split(arr, merge_boxes(list(roi), image.size), inkmask.BITS)
+            if inks:
+                arr = inkmask.erase(arr, inks)
+                ink = inkmask.encode_masks(inks, inkmask.BITS)
+        small = Image.fromarray(arr) if ink else image
         if step.f > 1:
-            arr = np.asarray(image)
             padded = np.pad(arr, ((0, ih * step.f - h), (0, iw * step.f - w), (0, 0)), "edge")
             small = Image.fromarray(padded).reduce(step.f)
         main = avif_encode(small, step.q, step.speed)
         extra = b""
-        if roi and (step.f > 1 or step.roi_q > step.q):  # else the base is as good as a crop
-            extra = encode_roi(image, list(roi), lambda t: avif_encode(t, step.roi_q))
-        flags = _FLAG_ROI if extra else 0
-        return _HEAD.pack(VERSION, flags, step.f, iw, ih, len(main)) + main + extra
+        if rest:  # already grown and merged
+            extra = encode_roi(image, rest, lambda t: avif_encode(t, step.roi_q), margin=0)
+        flags = (_FLAG_ROI if extra else 0) | (_FLAG_INK if ink else 0)
+        if ink:
+            ink = _LEN.pack(len(ink)) + ink
+        return _HEAD.pack(VERSION, flags, step.f, iw, ih, len(main)) + main + ink + extra
 
     def decode(self, data: bytes, size: tuple[int, int]) -> Image.Image:
         w, h = check_size(size)
@@ -160,7 +180,8 @@ class ClassicCodec:
         version, flags, f, iw, ih, n = _HEAD.unpack_from(data)
         if version != VERSION:
             raise BaseLayerError(f"unsupported classic base layer version {version}")
-        if flags & ~_FLAG_ROI or not 1 <= f <= 16 or (iw, ih) != (-(-w // f), -(-h // f)):
+        bad_flags = flags & ~(_FLAG_ROI | _FLAG_INK)
+        if bad_flags or not 1 <= f <= 16 or (iw, ih) != (-(-w // f), -(-h // f)):
             raise BaseLayerError(f"bad base layer header (flags {flags}, f {f}, {iw}x{ih})")
         end = _HEAD.size + n
         if end > len(data):
@@ -171,6 +192,16 @@ class ClassicCodec:
         out = small
         if f > 1:
             out = small.resize((iw * f, ih * f), Image.Resampling.BICUBIC).crop((0, 0, w, h))
+        if flags & _FLAG_INK:
+            if end + _LEN.size > len(data):
+                raise BaseLayerError("base layer payload truncated (ink masks)")
+            (n,) = _LEN.unpack_from(data, end)
+            start, end = end + _LEN.size, end + _LEN.size + n
+            if end > len(data):
+                raise BaseLayerError("base layer payload truncated (ink masks)")
+            canvas = np.array(out)
+            inkmask.decode_masks(data[start:end], canvas)
+            out = Image.fromarray(canvas)
         if flags & _FLAG_ROI:
             if end == len(data):
                 raise BaseLayerError("base layer payload truncated (ROI)")

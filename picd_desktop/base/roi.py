@@ -52,11 +52,13 @@ def merge_boxes(boxes: list[Box], size: tuple[int, int], margin: int = MARGIN) -
     return sorted(out, key=lambda b: (b[1], b[0]))
 
 
-def _pack(sizes: list[tuple[int, int]]) -> tuple[list[tuple[int, int]], tuple[int, int]]:
-    """Shelf-pack rectangles (tallest first); returns positions and the atlas size."""
-    up = [(-(-w // _ALIGN) * _ALIGN, -(-h // _ALIGN) * _ALIGN) for w, h in sizes]
+def pack(sizes: list[tuple[int, int]], align: int = _ALIGN
+         ) -> tuple[list[tuple[int, int]], tuple[int, int]]:
+    """Shelf-pack (w, h) rectangles (tallest first), each rounded up to a multiple of `align`;
+    returns their positions and the atlas size. Deterministic: decoders re-run it."""
+    up = [(-(-w // align) * align, -(-h // align) * align) for w, h in sizes]
     area = sum(w * h for w, h in up)
-    width = max(max(w for w, _ in up), int((area * 2) ** 0.5) // _ALIGN * _ALIGN)
+    width = max(max(w for w, _ in up), int((area * 2) ** 0.5) // align * align)
     order = sorted(range(len(up)), key=lambda i: (-up[i][1], i))
     pos: list[tuple[int, int]] = [(0, 0)] * len(up)
     x = y = shelf = 0
@@ -70,14 +72,16 @@ def _pack(sizes: list[tuple[int, int]]) -> tuple[list[tuple[int, int]], tuple[in
     return pos, (width, y + shelf)
 
 
-def encode_roi(image: Image.Image, boxes: list[Box], encode: Encoder) -> bytes:
-    """Code the merged `boxes` of `image` (RGB, full resolution) with `encode`."""
-    crops = merge_boxes(boxes, image.size)[:MAX_CROPS]
+def encode_roi(image: Image.Image, boxes: list[Box], encode: Encoder, margin: int = MARGIN
+               ) -> bytes:
+    """Code the `boxes` of `image` (RGB, full resolution), grown by `margin` and merged, with
+    `encode`."""
+    crops = merge_boxes(boxes, image.size, margin)[:MAX_CROPS]
     if not crops:
         return b""
     tiles = [image.crop(b) for b in crops]
     head = struct.pack("<H", len(crops))
-    pos, atlas_size = _pack([t.size for t in tiles])
+    pos, atlas_size = pack([t.size for t in tiles])
     use_atlas = len(crops) > 1 and max(atlas_size) <= MAX_ATLAS_SIDE
     sep = bytearray()
     if not use_atlas or len(crops) <= SEPARATE_MAX:  # one AVIF per crop

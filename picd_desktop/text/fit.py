@@ -22,13 +22,14 @@ from numpy.lib.stride_tricks import sliding_window_view
 from PIL import Image
 
 from picd_desktop.format.errors import InputImageError
-from picd_desktop.text.fonts import MAX_FONT_SIZE, MIN_FONT_SIZE, font_ids, load_font
-from picd_desktop.text.glyphs import ink_bbox, render_words
+from picd_desktop.text.fonts import FONTS, MAX_FONT_SIZE, MIN_FONT_SIZE, font_ids, load_font
+from picd_desktop.text.glyphs import advance, render_words, word_bitmap
 from picd_desktop.text.inpaint import coverage, remove_drawn_text
 from picd_desktop.text.layer import Block, Box, Line, TextLayer, Word
 from picd_desktop.text.ocr_types import OcrLine, OcrPage
 
 REF_SIZE = 64
+PHASES = (0.0, 0.25, 0.5, 0.75)  # sub-pixel pen starts tried for fractional fonts
 MAX_FIT_WORDS = 8  # words of a line used to choose its font (enough evidence, bounded time)
 INK_MIN = 0.08  # coverage that counts as (anti-aliased) ink when measuring extents
 # Characters OCR mixes up (what each may really be) and characters it invents or drops.
@@ -85,8 +86,8 @@ class WordCheck:
 @lru_cache(maxsize=65536)
 def _unit_box(font_id: int, text: str) -> tuple[float, float]:
     """Ink width and height of `text` at REF_SIZE."""
-    left, top, right, bottom = ink_bbox(load_font(font_id, REF_SIZE), text)
-    return float(right - left), float(bottom - top)
+    bitmap = word_bitmap(font_id, REF_SIZE, text)[0]
+    return float(bitmap.shape[1]), float(bitmap.shape[0])
 
 
 def _is_drawable_text(text: str) -> bool:
@@ -107,7 +108,7 @@ def _soft_dice(a: np.ndarray, b: np.ndarray) -> float:
 def _char_metrics(font_id: int, size: int, char: str) -> tuple[float, int, int, int, int]:
     """Advance and ink box (anchor 'ls') of one character at `size` px (hinted)."""
     font = load_font(font_id, size)
-    return (font.getlength(char), *font.getbbox(char, anchor="ls"))
+    return (advance(font_id, size, char), *font.getbbox(char, anchor="ls"))
 
 
 @lru_cache(maxsize=65536)
@@ -301,15 +302,20 @@ def check_word(
     orig = _blur(raw, sigma)
     region = (rx0 - m, ry0 - 1, rx1 + m, ry1 + 1)
     fid, size = line.font_id, line.font_size
-    big_raw = render_words(fid, size, [word], line.baseline, region).astype(np.float32) / 255
-    big = _blur(big_raw, sigma)
     h, w = orig.shape
-    best = (-1.0, 0, 0)
-    for dy in (-1, 0, 1):
-        for dx in (-1, 0, 1):
-            rend = big[1 - dy : 1 - dy + h, m - dx : m - dx + w]
-            best = max(best, (_soft_dice(rend, orig), dx, dy))
-    dice, dx, dy = best
+    best = (-1.0, 0, 0, 0.0)
+    renders = {}
+    for phase in PHASES if FONTS[fid].fractional else (0.0,):
+        raw_p = render_words(fid, size, [word], line.baseline, region, phase)
+        raw_p = raw_p.astype(np.float32) / 255
+        big_p = _blur(raw_p, sigma)
+        renders[phase] = raw_p, big_p
+        for dy in (-1, 0, 1):
+            for dx in (-1, 0, 1):
+                rend = big_p[1 - dy : 1 - dy + h, m - dx : m - dx + w]
+                best = max(best, (_soft_dice(rend, orig), dx, dy, phase))
+    dice, dx, dy, phase = best
+    big_raw, big = renders[phase]
     win = max(3, round(0.45 * line.font_size))
     rows = big[1 - dy : 1 - dy + h]
     werr, blob, profile = _window_profile(rows, orig, m, win)
@@ -325,7 +331,9 @@ def check_word(
     if todo:
         margin = 1.0
     for alt in todo:
-        alt_big = render_words(fid, size, [Word(alt, word.x0, word.x1)], line.baseline, region)
+        alt_big = render_words(
+            fid, size, [Word(alt, word.x0, word.x1)], line.baseline, region, phase
+        )
         alt_rows = _blur(alt_big.astype(np.float32) / 255, sigma)[1 - dy : 1 - dy + h]
         _, _, alt_profile = _window_profile(alt_rows, orig, m, win)
         # Compare only the windows where the two renderings differ, each aligned on its own.

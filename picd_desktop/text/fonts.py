@@ -1,13 +1,16 @@
 """The shipped fontset: a fixed table font_id -> font file, verified by a sha256.
 
 Fonts are loaded with Pillow's BASIC layout engine (no HarfBuzz/Raqm shaping) so that the
-same text renders to the same pixels wherever the same FreeType runs.
+same text renders to the same pixels wherever the same FreeType runs. Every file appears twice:
+ids 0..12 place glyphs with hinted (integer) advances, as GDI/GTK-with-hinting apps do; ids
+13..25 ("fractional") place each glyph at its unhinted advance rounded to a pixel, as browsers
+and HarfBuzz-based toolkits do (see `glyphs.word_bitmap`).
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -16,7 +19,7 @@ from PIL import ImageFont
 from picd_desktop.format.errors import UnknownModelError
 from picd_desktop.resources import resource_path
 
-FONTSET_ID = "fonts-v1"
+FONTSET_ID = "fonts-v2"
 
 
 @dataclass(frozen=True)
@@ -28,10 +31,11 @@ class FontSpec:
     bold: bool = False
     mono: bool = False
     serif: bool = False
+    fractional: bool = False  # glyphs placed at unhinted advances (rounded), not hinted ones
 
 
 # Order is part of the file format: never reorder, only append in a new FONTSET_ID.
-FONTS: tuple[FontSpec, ...] = (
+_HINTED: tuple[FontSpec, ...] = (
     FontSpec("DejaVuSans.ttf", "DejaVu Sans"),
     FontSpec("DejaVuSans-Bold.ttf", "DejaVu Sans", bold=True),
     FontSpec("DejaVuSansMono.ttf", "DejaVu Sans Mono", mono=True),
@@ -46,9 +50,10 @@ FONTS: tuple[FontSpec, ...] = (
     FontSpec("OpenSans-Regular.ttf", "Open Sans"),
     FontSpec("OpenSans-Semibold.ttf", "Open Sans", bold=True),
 )
+FONTS: tuple[FontSpec, ...] = _HINTED + tuple(replace(f, fractional=True) for f in _HINTED)
 
-# sha256 over the font files' bytes, concatenated in id order.
-FONTSET_SHA256 = "8db8c59554f6579a265c5101fbfab6b6d923b48bc6c1947e54760851e7ef8b5e"
+# sha256 over the font files' bytes, concatenated in id order (each file twice since fonts-v2).
+FONTSET_SHA256 = "049ded8556c8c32e8579e3b8e76b8972481cd99eb2703c7fc3fdd61ae35b0db2"
 
 MIN_FONT_SIZE = 4
 MAX_FONT_SIZE = 400

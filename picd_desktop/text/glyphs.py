@@ -1,19 +1,22 @@
 """Draw the text layer: every drawn word in its line's font, size and colour (the glyph image).
 
-A word's ink is centred horizontally in its box [x0, x1) and sits on the line's baseline;
-words are drawn one by one from cached bitmaps and combined by maximum coverage.
+Fractional fonts (fonts.FontSpec.fractional) place each glyph at its unhinted pen position
+rounded to a pixel, as browsers do. A word's ink is centred horizontally in its box [x0, x1)
+and sits on the line's baseline; words are drawn one by one from cached bitmaps and combined
+by maximum coverage.
 The encoder (`text.fit`) uses the same placement to verify words, so what it checked is what
 the decoder draws. Integer placement and Pillow's BASIC layout keep the output deterministic.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
+from fontTools.ttLib import TTFont
 from PIL import Image, ImageDraw, ImageFont
 
-from picd_desktop.text.fonts import load_font
+from picd_desktop.text.fonts import FONTS, font_path, load_font
 from picd_desktop.text.layer import Line, TextLayer, Word
 
 
@@ -22,21 +25,80 @@ def ink_bbox(font: ImageFont.FreeTypeFont, text: str) -> tuple[int, int, int, in
     return font.getbbox(text, anchor="ls")
 
 
-@lru_cache(maxsize=8192)
-def word_bitmap(font_id: int, size: int, text: str) -> tuple[np.ndarray, int, int]:
-    """Coverage (uint8) of `text` and the (left, top) of its box relative to the pen origin."""
-    font = load_font(font_id, size)
+@cache
+def _unhinted_advances(font_id: int) -> tuple[dict[int, int], int]:
+    """(codepoint -> advance in font units, units per em) of a shipped font file."""
+    tt = TTFont(str(font_path(font_id)), lazy=True)
+    hmtx = tt["hmtx"]
+    advances = {cp: hmtx[name][0] for cp, name in tt.getBestCmap().items()}
+    return advances, int(tt["head"].unitsPerEm)
+
+
+@lru_cache(maxsize=1 << 16)
+def advance(font_id: int, size: int, char: str) -> float:
+    """Pen advance of one character: hinted, or unhinted for fractional fonts."""
+    if FONTS[font_id].fractional:
+        advances, upem = _unhinted_advances(font_id)
+        units = advances.get(ord(char))
+        if units is not None:
+            return units * size / upem
+    return float(load_font(font_id, size).getlength(char))
+
+
+def _draw(font: ImageFont.FreeTypeFont, text: str) -> tuple[np.ndarray, int, int]:
     left, top, right, bottom = ink_bbox(font, text)
     canvas = Image.new("L", (max(right - left, 1), max(bottom - top, 1)), 0)
     ImageDraw.Draw(canvas).text((-left, -top), text, fill=255, font=font, anchor="ls")
-    bitmap = np.asarray(canvas)
+    return np.asarray(canvas), left, top
+
+
+@lru_cache(maxsize=1 << 16)
+def _char_bitmap(font_id: int, size: int, char: str) -> tuple[np.ndarray, int, int]:
+    return _draw(load_font(font_id, size), char)
+
+
+def _compose(font_id: int, size: int, text: str, phase: float) -> tuple[np.ndarray, int, int]:
+    """Glyphs placed at round(phase + unhinted pen position), combined by maximum coverage."""
+    placed = []
+    pen = phase
+    for char in text:
+        bitmap, left, top = _char_bitmap(font_id, size, char)
+        if bitmap.any():
+            placed.append((bitmap, int(np.floor(pen + 0.5)) + left, top))
+        pen += advance(font_id, size, char)
+    if not placed:
+        return np.zeros((1, 1), dtype=np.uint8), 0, 0
+    x0 = min(x for _, x, _ in placed)
+    y0 = min(y for _, _, y in placed)
+    x1 = max(x + b.shape[1] for b, x, _ in placed)
+    y1 = max(y + b.shape[0] for b, _, y in placed)
+    out = np.zeros((y1 - y0, x1 - x0), dtype=np.uint8)
+    for bitmap, x, y in placed:
+        dst = out[y - y0 : y - y0 + bitmap.shape[0], x - x0 : x - x0 + bitmap.shape[1]]
+        np.maximum(dst, bitmap, out=dst)
+    return out, x0, y0
+
+
+@lru_cache(maxsize=1 << 15)
+def word_bitmap(
+    font_id: int, size: int, text: str, phase: float = 0.0
+) -> tuple[np.ndarray, int, int]:
+    """Coverage (uint8) of `text` and the (left, top) of its box relative to the pen origin.
+
+    `phase` (fractional fonts only) is the sub-pixel start of the pen: the encoder tries a few
+    to recognise text an application drew at a fractional x; the decoder always draws phase 0.
+    """
+    if FONTS[font_id].fractional:
+        bitmap, left, top = _compose(font_id, size, text, phase)
+    else:
+        bitmap, left, top = _draw(load_font(font_id, size), text)
     bitmap.flags.writeable = False
     return bitmap, left, top
 
 
-def word_origin(font_id: int, size: int, word: Word) -> int:
+def word_origin(font_id: int, size: int, word: Word, phase: float = 0.0) -> int:
     """x of the pen origin that centres the word's ink inside [word.x0, word.x1)."""
-    bitmap, left, _ = word_bitmap(font_id, size, word.text)
+    bitmap, left, _ = word_bitmap(font_id, size, word.text, phase)
     return (word.x0 + word.x1 - bitmap.shape[1]) // 2 - left
 
 
@@ -46,13 +108,14 @@ def render_words(
     words: list[Word],
     baseline: int,
     region: tuple[int, int, int, int],
+    phase: float = 0.0,
 ) -> np.ndarray:
     """Coverage (uint8 0..255) of `words` drawn on `baseline`, cropped to region x0, y0, x1, y1."""
     x0, y0, x1, y1 = region
     out = np.zeros((max(y1 - y0, 1), max(x1 - x0, 1)), dtype=np.uint8)
     for word in words:
-        bitmap, left, top = word_bitmap(font_id, size, word.text)
-        bx = word_origin(font_id, size, word) + left - x0
+        bitmap, left, top = word_bitmap(font_id, size, word.text, phase)
+        bx = word_origin(font_id, size, word, phase) + left - x0
         by = baseline + top - y0
         h, w = bitmap.shape
         ya, yb = max(by, 0), min(by + h, out.shape[0])

@@ -23,10 +23,15 @@ from PIL import Image
 from picd_desktop.format.errors import OcrUnavailableError
 from picd_desktop.text.layer import RGB, Box
 from picd_desktop.text.ocr_prep import (
+    BIG_TEXT_PX,
     INK_THRESHOLD,
+    Band,
     gray,
+    group_bands,
+    make_mosaic,
     normalise_ink,
     split_strips,
+    text_bands,
     to_rgb_array,
 )
 from picd_desktop.text.ocr_prep import upscale as upscale_image
@@ -43,7 +48,9 @@ class OcrOptions:
 
     prep: str = "norm"  # "norm" (ink normalisation), "gray", or "gray+inv" (two passes)
     psm: int = 11
-    strips: int = 2  # parallel Tesseract processes on strips cut at blank rows
+    strips: int = 2  # parallel Tesseract processes (mosaics of bands, or strips)
+    layout: str = "bands"  # "bands": blank areas dropped, big text at 1x; "strips": whole rows
+    big_text: int = BIG_TEXT_PX  # median glyph height (px) from which a band is read at 1x
     dpi: int | None = 144  # resolution hint: a hair better than none in the bench (noise level)
     junk_conf: float = 60.0  # punctuation-only words below this confidence are dropped
     min_conf: float = 40.0  # any word below this confidence is noise, not text
@@ -112,15 +119,62 @@ def run_ocr(
         passes = [g, 255 - g]
     else:
         raise ValueError(f"unknown prep {opts.prep!r}")
-    strips = split_strips(norm, opts.strips)
-    jobs = [
-        (p, s, img, y0, y1) for p, img in enumerate(passes) for s, (y0, y1) in enumerate(strips)
-    ]
     config = f"--oem 1 --psm {opts.psm}"
     if opts.prep == "norm":
         config += " -c tessedit_do_invert=0"
     if opts.dpi:
         config += f" --dpi {opts.dpi}"
+    if opts.layout == "bands":
+        raw = _ocr_bands(passes, norm, lang, config, factor, opts)
+    else:
+        raw = _ocr_strips(passes, norm, lang, config, factor, opts)
+    if len(passes) > 1:
+        raw = _merge_passes(raw)
+    raw = _drop_junk([_tighten(norm, r) for r in raw if r.conf >= opts.min_conf], opts.junk_conf)
+    return OcrPage(w, h, lang, _build_blocks(rgb, norm, raw))
+
+
+def _parallel(fn, jobs: list, workers: int) -> list[_RawWord]:
+    workers = max(1, min(len(jobs), workers))
+    if workers == 1:
+        return [wd for j in jobs for wd in fn(j)]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return [wd for words in pool.map(fn, jobs) for wd in words]
+
+
+def _ocr_bands(
+    passes: list[np.ndarray], norm: np.ndarray, lang: str, config: str, factor: int,
+    opts: OcrOptions,
+) -> list[_RawWord]:
+    """Text bands (blank areas dropped, 1x for big text) stacked into `opts.strips` mosaics."""
+    bands = text_bands(norm, factor, opts.big_text)
+    groups = group_bands(bands, opts.strips)
+    jobs = [(p, g, img, group) for p, img in enumerate(passes) for g, group in enumerate(groups)]
+    first = {id(b): i for i, b in enumerate(bands)}
+
+    def job(args: tuple[int, int, np.ndarray, list[Band]]) -> list[_RawWord]:
+        p, _, img, group = args
+        mosaic = make_mosaic(img, group)
+        out = []
+        for wd in _tesseract_words(mosaic.image, lang, config, 1, 0, (p, 0)):
+            i, box = mosaic.to_page(wd.box)
+            if box[2] > box[0] and box[3] > box[1]:
+                key = (p, first[id(group[i])], *wd.key[2:])
+                out.append(_RawWord(key, wd.text, box, wd.conf))
+        return out
+
+    return _parallel(job, jobs, opts.strips)
+
+
+def _ocr_strips(
+    passes: list[np.ndarray], norm: np.ndarray, lang: str, config: str, factor: int,
+    opts: OcrOptions,
+) -> list[_RawWord]:
+    """Whole-width strips cut at blank rows, all upscaled by `factor` (the older layout)."""
+    strips = split_strips(norm, opts.strips)
+    jobs = [
+        (p, s, img, y0, y1) for p, img in enumerate(passes) for s, (y0, y1) in enumerate(strips)
+    ]
 
     def job(args: tuple[int, int, np.ndarray, int, int]) -> list[_RawWord]:
         p, s, img, y0, y1 = args
@@ -129,13 +183,7 @@ def run_ocr(
         strip = upscale_image(img[y0:y1], factor)
         return _tesseract_words(strip, lang, config, factor, y0, (p, s))
 
-    workers = max(1, min(len(jobs), opts.strips if opts.strips > 1 else 1))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        raw = [wd for words in pool.map(job, jobs) for wd in words]
-    if len(passes) > 1:
-        raw = _merge_passes(raw)
-    raw = _drop_junk([_tighten(norm, r) for r in raw if r.conf >= opts.min_conf], opts.junk_conf)
-    return OcrPage(w, h, lang, _build_blocks(rgb, norm, raw))
+    return _parallel(job, jobs, opts.strips)
 
 
 def _tesseract_words(

@@ -1,0 +1,174 @@
+"""Ink masks: ROI boxes on a flat background coded as bg + fg colours and a lossless coverage mask.
+
+A UI word on a plain background is two colours mixed by anti-aliasing. Each such box is coded
+as its bg and fg colours plus a quantised coverage mask (the word's original glyph shapes, never
+a re-rendering); all masks are packed into one atlas coded with JPEG XL lossless. The decoder
+paints fg over the base with alpha = coverage (integer arithmetic, bit-exact). Boxes that are not
+two-colour (photos, gradients) are left to the AVIF crops of roi.py.
+
+Payload: u8 bits (1 or 2), u16 count, u32 table length, the box table (raw deflate of the
+columns x, y, w, h as u16 then fg, bg as u8 RGB), then the JXL atlas to the end. Atlas positions
+are not stored: the decoder re-runs the same packing on the box sizes.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from dataclasses import dataclass
+
+import imagecodecs
+import numpy as np
+
+from picd_desktop.base.roi import MAX_CROPS, pack
+from picd_desktop.format.errors import BaseLayerError
+from picd_desktop.text.layer import Box
+
+BITS = 1  # coverage levels 2**BITS; 2 bits read no better for ~1.6x the bytes (bench/roi_cost.py)
+JXL_EFFORT = 7
+RESIDUAL = 48  # a pixel farther than this (RGB L2) from the bg-fg segment is not two-colour
+MAX_OUTLIERS = 0.04  # a flat box has at most this fraction of such pixels
+MIN_BG = 0.35  # and at least this fraction of pixels at its bg colour
+MIN_CONTRAST = 40  # fg must be this far (L2) from bg, else the box holds no ink
+_HEAD = struct.Struct("<BHI")
+_ALIGN = 1
+
+
+@dataclass(frozen=True)
+class InkBox:
+    """One mask-coded box: where it is, its colours and its coverage (0 .. 2**BITS - 1)."""
+
+    box: Box
+    fg: tuple[int, int, int]
+    bg: tuple[int, int, int]
+    mask: np.ndarray  # uint8 (h, w)
+
+
+def two_colours(patch: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(bg, fg) of an RGB uint8 patch if it is ink on a flat background, else None."""
+    px = patch.reshape(-1, 3).astype(np.int32)
+    keys = (px[:, 0] >> 3) << 10 | (px[:, 1] >> 3) << 5 | px[:, 2] >> 3
+    counts = np.bincount(keys, minlength=1 << 15)
+    top = int(counts.argmax())
+    bg = np.median(px[keys == top], axis=0).round().astype(np.int32)
+    dist = np.sqrt(((px - bg) ** 2).sum(1))
+    if np.mean(dist <= RESIDUAL / 2) < MIN_BG:
+        return None
+    ink = dist > MIN_CONTRAST
+    if not ink.any():
+        return bg, bg
+    far = dist >= np.quantile(dist[ink], 0.9)
+    fg = np.median(px[ink & far], axis=0).round().astype(np.int32)
+    if np.mean(_residual(px, bg, fg) > RESIDUAL) > MAX_OUTLIERS:
+        return None
+    return bg, fg
+
+
+def _coverage(px: np.ndarray, bg: np.ndarray, fg: np.ndarray) -> np.ndarray:
+    d = fg - bg
+    den = max(int((d * d).sum()), 1)
+    return np.clip(((px - bg) * d).sum(-1) / den, 0.0, 1.0)
+
+
+def _residual(px: np.ndarray, bg: np.ndarray, fg: np.ndarray) -> np.ndarray:
+    t = _coverage(px, bg, fg)[..., None]
+    return np.sqrt(((px - bg - t * (fg - bg)) ** 2).sum(-1))
+
+
+def split(image: np.ndarray, crops: list[Box], bits: int = BITS
+          ) -> tuple[list[InkBox], list[Box]]:
+    """Split merged `crops` of an RGB uint8 array into mask-coded boxes and the rest."""
+    inks: list[InkBox] = []
+    rest: list[Box] = []
+    levels = (1 << bits) - 1
+    for box in crops:
+        x0, y0, x1, y1 = box
+        patch = image[y0:y1, x0:x1]
+        colours = two_colours(patch)
+        if colours is None:
+            rest.append(box)
+            continue
+        bg, fg = colours
+        if (fg == bg).all():
+            mask = np.zeros(patch.shape[:2], np.uint8)
+        else:
+            cov = _coverage(patch.astype(np.int32), bg, fg)
+            mask = np.floor(cov * levels + 0.5).astype(np.uint8)
+        inks.append(InkBox(box, tuple(int(v) for v in fg), tuple(int(v) for v in bg), mask))
+    return inks, rest
+
+
+def erase(image: np.ndarray, inks: list[InkBox]) -> np.ndarray:
+    """A copy of `image` with the ink of mask-coded boxes replaced by their bg colour."""
+    out = image.copy()
+    for ink in inks:
+        x0, y0, x1, y1 = ink.box
+        patch = out[y0:y1, x0:x1]
+        cov = _coverage(patch.astype(np.int32), np.array(ink.bg), np.array(ink.fg))
+        patch[cov > 0.08] = ink.bg
+    return out
+
+
+def _atlas(sizes: list[tuple[int, int]]) -> tuple[list[tuple[int, int]], tuple[int, int]]:
+    return pack(sizes, _ALIGN)
+
+
+def encode_masks(inks: list[InkBox], bits: int = BITS) -> bytes:
+    """Code mask-coded boxes (see the module docstring); b"" when there are none."""
+    if not inks:
+        return b""
+    inks = inks[:MAX_CROPS]
+    cols = np.array([[*ink.box[:2], ink.box[2] - ink.box[0], ink.box[3] - ink.box[1]]
+                     for ink in inks], "<u2").T
+    colours = np.array([[*ink.fg, *ink.bg] for ink in inks], np.uint8).T
+    z = zlib.compressobj(9, zlib.DEFLATED, -15, 9)
+    table = z.compress(cols.tobytes() + colours.tobytes()) + z.flush()
+    pos, (aw, ah) = _atlas([(m.mask.shape[1], m.mask.shape[0]) for m in inks])
+    atlas = np.zeros((ah, aw), np.uint8)
+    for ink, (ax, ay) in zip(inks, pos, strict=True):
+        h, w = ink.mask.shape
+        atlas[ay:ay + h, ax:ax + w] = ink.mask
+    coded = imagecodecs.jpegxl_encode(atlas, lossless=True, effort=JXL_EFFORT)
+    return _HEAD.pack(bits, len(inks), len(table)) + table + coded
+
+
+def decode_masks(data: bytes, canvas: np.ndarray) -> None:
+    """Paint the boxes coded in `data` onto `canvas` (RGB uint8, full resolution) in place."""
+    if len(data) < _HEAD.size:
+        raise BaseLayerError("truncated ink mask payload")
+    bits, count, n = _HEAD.unpack_from(data)
+    if bits not in (1, 2) or not 0 < count <= MAX_CROPS or _HEAD.size + n > len(data):
+        raise BaseLayerError(f"bad ink mask header ({bits} bits, {count} boxes, table {n} B)")
+    want = count * 14
+    try:
+        z = zlib.decompressobj(-15)
+        raw = z.decompress(data[_HEAD.size:_HEAD.size + n], want + 1)
+        if len(raw) != want or not z.eof or z.unconsumed_tail or z.unused_data:
+            raise BaseLayerError("bad ink mask box table")
+    except zlib.error as exc:
+        raise BaseLayerError(f"bad ink mask box table: {exc}") from exc
+    x, y, w, h = np.frombuffer(raw[:count * 8], "<u2").reshape(4, count).astype(np.int64)
+    colours = np.frombuffer(raw[count * 8:], np.uint8).reshape(6, count).T
+    ch, cw = canvas.shape[:2]
+    if (w == 0).any() or (h == 0).any() or (x + w > cw).any() or (y + h > ch).any():
+        raise BaseLayerError("ink mask box outside the image")
+    if int((w * h).sum()) > cw * ch:
+        raise BaseLayerError("ink mask boxes cover more than the image")
+    pos, (aw, ah) = _atlas(list(zip(w.tolist(), h.tolist(), strict=True)))
+    if aw * ah > 4 * cw * ch + 65536:
+        raise BaseLayerError("ink mask atlas too large")
+    atlas = np.empty((ah, aw), np.uint8)
+    try:
+        imagecodecs.jpegxl_decode(data[_HEAD.size + n:], out=atlas)
+    except Exception as exc:  # imagecodecs raises its own error types or ValueError
+        raise BaseLayerError(f"cannot decode ink mask atlas: {exc}") from exc
+    levels = (1 << bits) - 1
+    if int(atlas.max(initial=0)) > levels:
+        raise BaseLayerError("ink mask value out of range")
+    for i, (ax, ay) in enumerate(pos):
+        x0, y0, bw, bh = int(x[i]), int(y[i]), int(w[i]), int(h[i])
+        a = atlas[ay:ay + bh, ax:ax + bw, None].astype(np.uint16)
+        fg = colours[i, :3].astype(np.uint16)
+        region = canvas[y0:y0 + bh, x0:x0 + bw]
+        mixed = (region * (levels - a) + fg * a + levels // 2) // levels
+        region[...] = mixed.astype(np.uint8)
