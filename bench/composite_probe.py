@@ -213,6 +213,7 @@ def calibrate(image: Image.Image, page: OcrPage, cfg: FitConfig, rng: random.Ran
     measured = [measure_line(arr, ol, cfg) for ol in page.lines() if ol.words]
     page_ref = blob_reference([c for _, cs in measured for c in cs])
     ok = bad = n_ok = n_bad = 0
+    examples: list[str] = []
     for line, checks in measured:
         limit = blob_limit(cfg, blob_reference(checks) or page_ref)
         decided = decide_line(line, checks, cfg, page_ref)
@@ -222,10 +223,14 @@ def calibrate(image: Image.Image, page: OcrPage, cfg: FitConfig, rng: random.Ran
             n_ok += 1
             ok += word.drawn
             wrong = Word(corrupt(word.text, rng), word.x0, word.x1)
-            c2 = check_word(arr, line, wrong, ch.conf, True, cfg.blur_sigma)
+            c2 = check_word(arr, line, wrong, ch.conf, True, cfg.blur_sigma,
+                            (cfg.max_blob_exact, cfg.max_blob), cfg)
             n_bad += 1
-            bad += passes(c2, wrong, cfg, limit)
-    return {"correct_pass": ok / max(n_ok, 1), "corrupt_pass": bad / max(n_bad, 1), "n": n_ok}
+            if passes(c2, wrong, cfg, limit):
+                bad += 1
+                examples.append(f"{wrong.text} (is {word.text})")
+    return {"correct_pass": ok / max(n_ok, 1), "corrupt_pass": bad / max(n_bad, 1), "n": n_ok,
+            "corrupt_passed": examples[:5]}
 
 
 def drawn_wrong(layer, gt: list) -> tuple[int, list]:

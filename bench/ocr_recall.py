@@ -249,6 +249,8 @@ VARIANTS = [
     Variant("old default: strips 2x psm11", OcrOptions(layout="strips"), 2),
     Variant("bands all 2x", OcrOptions(big_text=10**6), 2),
     Variant("bands big>=10", OcrOptions(big_text=10), 2),
+    Variant("bands all 1x", OcrOptions(big_text=0), 2),
+    Variant("bands big>=8", OcrOptions(big_text=8), 2),
     Variant("bands big>=14", OcrOptions(big_text=14), 2),
     Variant("bands 3 mosaics", OcrOptions(strips=3), 2),
     Variant("default (run_ocr())", OcrOptions(), 2),

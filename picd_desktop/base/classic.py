@@ -133,7 +133,10 @@ class ClassicCodec:
                 "ink": {"bits": inkmask.BITS, "coder": "jxl-lossless",
                         "effort": inkmask.JXL_EFFORT, "residual": inkmask.RESIDUAL,
                         "outliers": inkmask.MAX_OUTLIERS, "min_bg": inkmask.MIN_BG,
-                        "contrast": inkmask.MIN_CONTRAST},
+                        "contrast": inkmask.MIN_CONTRAST, "fg_q": inkmask.FG_QUANTILE,
+                        "box_tol": inkmask.BOX_TOL, "fringe": inkmask.MAX_FRINGE,
+                        "reach": inkmask.FRINGE_REACH,
+                        "overshoot": inkmask.OVERSHOOT},
                 "table": [asdict(s) for s in TABLE]}
         self.sha256 = hashlib.sha256(json.dumps(desc, sort_keys=True).encode()).hexdigest()
 

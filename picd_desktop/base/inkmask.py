@@ -1,10 +1,11 @@
 """Ink masks: ROI boxes on a flat background coded as bg + fg colours and a lossless coverage mask.
 
-A UI word on a plain background is two colours mixed by anti-aliasing. Each such box is coded
-as its bg and fg colours plus a quantised coverage mask (the word's original glyph shapes, never
-a re-rendering); all masks are packed into one atlas coded with JPEG XL lossless. The decoder
-paints fg over the base with alpha = coverage (integer arithmetic, bit-exact). Boxes that are not
-two-colour (photos, gradients) are left to the AVIF crops of roi.py.
+A UI word on a plain background is two colours mixed by anti-aliasing (per channel when it is
+subpixel-rendered: those fringes are accepted and coded by their projection on bg -> fg). Each
+such box is coded as its bg and fg colours plus a quantised coverage mask (the word's original
+glyph shapes, never a re-rendering); all masks are packed into one atlas coded with JPEG XL
+lossless. The decoder paints fg over the base with alpha = coverage (integer arithmetic,
+bit-exact). Boxes that are not two-colour (photos, gradients) are left to the AVIF crops.
 
 Payload: u8 bits (1 or 2), u16 count, u32 table length, the box table (raw deflate of the
 columns x, y, w, h as u16 then fg, bg as u8 RGB), then the JXL atlas to the end. Atlas positions
@@ -30,6 +31,11 @@ RESIDUAL = 48  # a pixel farther than this (RGB L2) from the bg-fg segment is no
 MAX_OUTLIERS = 0.04  # a flat box has at most this fraction of such pixels
 MIN_BG = 0.35  # and at least this fraction of pixels at its bg colour
 MIN_CONTRAST = 40  # fg must be this far (L2) from bg, else the box holds no ink
+FG_QUANTILE = 0.97  # fg: median of the ink pixels at least this far out (stems, not edges)
+BOX_TOL = 12  # a subpixel-rendered pixel lies (per channel) between bg and fg, give or take this
+FRINGE_REACH = 2  # and lie at most this many columns from a stroke pixel
+MAX_FRINGE = 0.4  # at most this fraction of pixels may be such fringes (off the bg-fg line)
+OVERSHOOT = 1.3  # pixels up to this far past fg along bg->fg still count as two-colour
 _HEAD = struct.Struct("<BHI")
 _ALIGN = 1
 
@@ -57,21 +63,36 @@ def two_colours(patch: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     ink = dist > MIN_CONTRAST
     if not ink.any():
         return bg, bg
-    far = dist >= np.quantile(dist[ink], 0.9)
+    far = dist >= np.quantile(dist[ink], FG_QUANTILE)
     fg = np.median(px[ink & far], axis=0).round().astype(np.int32)
-    if np.mean(_residual(px, bg, fg) > RESIDUAL) > MAX_OUTLIERS:
+    on_line = _residual(px, bg, fg) <= RESIDUAL
+    lo, hi = np.minimum(bg, fg) - BOX_TOL, np.maximum(bg, fg) + BOX_TOL
+    in_box = ((px >= lo) & (px <= hi)).all(1)  # subpixel (ClearType) fringes: per-channel mixes
+    fringe = in_box & ~on_line & _near_stroke(on_line & (_coverage(px, bg, fg) >= 0.5),
+                                              patch.shape[:2])
+    if np.mean(~(on_line | fringe)) > MAX_OUTLIERS or np.mean(fringe) > MAX_FRINGE:
         return None
     return bg, fg
 
 
-def _coverage(px: np.ndarray, bg: np.ndarray, fg: np.ndarray) -> np.ndarray:
+def _near_stroke(stroke: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Flat mask of the pixels within FRINGE_REACH columns of a stroke pixel (same row)."""
+    s = stroke.reshape(shape)
+    near = s.copy()
+    for k in range(1, FRINGE_REACH + 1):
+        near[:, k:] |= s[:, :-k]
+        near[:, :-k] |= s[:, k:]
+    return near.reshape(-1)
+
+
+def _coverage(px: np.ndarray, bg: np.ndarray, fg: np.ndarray, top: float = 1.0) -> np.ndarray:
     d = fg - bg
     den = max(int((d * d).sum()), 1)
-    return np.clip(((px - bg) * d).sum(-1) / den, 0.0, 1.0)
+    return np.clip(((px - bg) * d).sum(-1) / den, 0.0, top)
 
 
 def _residual(px: np.ndarray, bg: np.ndarray, fg: np.ndarray) -> np.ndarray:
-    t = _coverage(px, bg, fg)[..., None]
+    t = _coverage(px, bg, fg, OVERSHOOT)[..., None]
     return np.sqrt(((px - bg - t * (fg - bg)) ** 2).sum(-1))
 
 

@@ -55,6 +55,10 @@ class OcrUnavailableError(PicdError):
     """Tesseract (or a requested language) is not installed."""
 
 
+class OcrFailedError(PicdError):
+    """Tesseract is installed but crashed, failed or timed out on this image."""
+
+
 class OutputExistsError(PicdError):
     """Refusing to overwrite an existing file without force."""
 

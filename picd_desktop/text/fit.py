@@ -18,7 +18,6 @@ from functools import lru_cache
 
 import cv2
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 from PIL import Image
 
 from picd_desktop.format.errors import InputImageError
@@ -43,6 +42,9 @@ CONFUSABLE = {
 }
 CONFUSABLE_PAIRS = {"rn": "m", "cl": "d", "vv": "w", "ri": "n", "li": "h"}
 DROPPABLE = frozenset(".,:;'`_-\"")
+# Letters whose capital is (nearly) the small one scaled: a word of only these, alone on its
+# line, fits either case once the font size is fitted to it.
+CASE_TWINS = frozenset("cosuvwxzCOSUVWXZ")
 DRAWABLE = frozenset(chr(c) for c in range(0x21, 0x7F)) | frozenset(
     chr(c) for c in range(0xA1, 0x100)
 )
@@ -231,19 +233,27 @@ def _window_profile(
     win = min(win, w)
     half = 0.5 * (big[:, :-1] + big[:, 1:])  # the rendering moved by half a pixel
     stack = np.stack(
-        [big[:, k : k + w] for k in range(2 * margin + 1)]
-        + [half[:, k : k + w] for k in range(2 * margin)]
+        [big[:, k : k + w].astype(np.float32) for k in range(2 * margin + 1)]
+        + [half[:, k : k + w].astype(np.float32) for k in range(2 * margin)]
     )
     resid = np.abs(stack - orig[None])
     d = _window_sum(resid.sum(axis=1), win)
     mass = _window_sum(stack.sum(axis=1) + orig.sum(axis=0)[None], win)
     ratio = np.where(mass > 0.25 * win, d / np.maximum(mass, 1e-6), 0.0).min(axis=0)
-    box = _window_sum(_window_sum(np.pad(resid, ((0, 0), (1, 1), (1, 1))), 3).swapaxes(1, 2), 3)
-    peaks = box.max(axis=2)  # (shifts, columns): worst 3x3 blob in each column
-    blob = sliding_window_view(peaks, win, axis=1).max(axis=2).min(axis=0)
     if not ratio.size:
         return 1.0, 9.0, np.zeros(0)
-    return float(ratio.max()), float(blob.max()), d.min(axis=0)
+    # Worst 3x3 residual sum in each column of each shift: the shifts are stacked with zero
+    # rows between them so that one box filter serves all.
+    n = stack.shape[0]
+    tall = np.zeros((n, h + 1, w), dtype=np.float32)
+    tall[:, :h] = resid
+    box = cv2.boxFilter(
+        tall.reshape(n * (h + 1), w), -1, (3, 3), normalize=False,
+        borderType=cv2.BORDER_CONSTANT,
+    )
+    peaks = box.reshape(n, h + 1, w).max(axis=1)  # (shifts, columns)
+    blob = cv2.dilate(peaks, np.ones((1, win), np.uint8), anchor=(0, 0))[:, : w - win + 1]
+    return float(ratio.max()), float(blob.min(axis=0).max()), d.min(axis=0)
 
 
 def _ink_width(cov: np.ndarray, threshold: float = INK_MIN) -> int:
@@ -257,7 +267,7 @@ def _gaps(cov: np.ndarray, min_gap: int, threshold: float = 0.15) -> int:
     return int((np.diff(cols) > min_gap).sum()) if cols.size else 0
 
 
-def variants(text: str, limit: int = 8) -> list[str]:
+def variants(text: str, limit: int = 10) -> list[str]:
     """Texts OCR confuses with `text`: one confusable character swapped or punctuation dropped."""
     out: list[str] = []
     for i, char in enumerate(text):
@@ -272,6 +282,8 @@ def variants(text: str, limit: int = 8) -> list[str]:
     for i, char in enumerate(text):
         if char == "m":
             out.append(text[:i] + "rn" + text[i + 1 :])
+        if char in CASE_TWINS:
+            out.append(text[:i] + char.swapcase() + text[i + 1 :])
     seen = dict.fromkeys(v for v in out if v and v != text)
     return list(seen)[:limit]
 
@@ -284,6 +296,7 @@ def check_word(
     drawable: bool,
     sigma: float = 0.7,
     variant_range: tuple[float, float] = (0.5, 3.0),
+    cfg: FitConfig | None = None,
 ) -> WordCheck:
     """Compare `word` rendered in the line's font with the original ink around its box.
 
@@ -328,9 +341,15 @@ def check_word(
     # Variants only matter between "matches exactly" and "too far to tell" (variant_range).
     margin = 1.0 if blob <= variant_range[0] else -1.0
     todo = variants(word.text) if variant_range[0] < blob <= variant_range[1] else []
+    if cfg is not None and not _cheap_checks_pass(
+        WordCheck(conf, width_err, dice, werr, blob, 1.0, dx, drawable), word, cfg
+    ):
+        todo, margin = [], -1.0  # fails anyway: spare the variant renderings
     if todo:
         margin = 1.0
     for alt in todo:
+        if cfg is not None and margin < cfg.min_margin:
+            break  # already rejected
         alt_big = render_words(
             fid, size, [Word(alt, word.x0, word.x1)], line.baseline, region, phase
         )
@@ -343,6 +362,19 @@ def check_word(
             gain = float((alt_profile - profile)[differ].sum())
             margin = min(margin, gain / float(apart[differ].sum()))
     return WordCheck(conf, width_err, dice, werr, blob, margin, dx, drawable)
+
+
+def _cheap_checks_pass(check: WordCheck, word: Word, cfg: FitConfig) -> bool:
+    """The checks that need no variant rendering."""
+    box_w = word.x1 - word.x0
+    return (
+        check.drawable
+        and check.conf >= cfg.min_conf
+        and check.width_err <= max(cfg.max_width_err_px, cfg.max_width_err_rel * box_w)
+        and check.dice >= cfg.min_dice
+        and check.window_err <= cfg.max_window_err
+        and check.blob <= cfg.max_blob
+    )
 
 
 def passes(check: WordCheck, word: Word, cfg: FitConfig, blob_limit: float | None = None) -> bool:
@@ -380,6 +412,12 @@ def blob_limit(cfg: FitConfig, reference: float | None) -> float:
     if reference is None:
         return cfg.max_blob
     return min(cfg.max_blob, max(cfg.max_blob_exact, reference + cfg.blob_slack))
+
+
+def _case_ambiguous(text: str) -> bool:
+    """True when every letter of `text` is a CASE_TWINS letter (and it has one)."""
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and all(c in CASE_TWINS for c in letters)
 
 
 def _line_allows_drawing(line: OcrLine, cfg: FitConfig) -> bool:
@@ -438,7 +476,7 @@ def measure_line(
             checks.append(
                 check_word(
                     arr, line, word, ow.conf, True, cfg.blur_sigma,
-                    (cfg.max_blob_exact, cfg.max_blob),
+                    (cfg.max_blob_exact, cfg.max_blob), cfg,
                 )
             )
         else:
@@ -453,8 +491,9 @@ def decide_line(
     ref = blob_reference(checks)
     limit = blob_limit(cfg, ref if ref is not None else page_ref)
     words = []
+    alone = len(line.words) == 1
     for word, check in zip(line.words, checks, strict=True):
-        ok = passes(check, word, cfg, limit)
+        ok = passes(check, word, cfg, limit) and not (alone and _case_ambiguous(word.text))
         shift = check.dx if ok else 0
         words.append(Word(word.text, word.x0 + shift, word.x1 + shift, drawn=ok))
     if cfg.per_line and not all(w.drawn for w in words):

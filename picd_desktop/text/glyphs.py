@@ -34,6 +34,82 @@ def _unhinted_advances(font_id: int) -> tuple[dict[int, int], int]:
     return advances, int(tt["head"].unitsPerEm)
 
 
+@cache
+def _kerning(font_id: int) -> tuple[dict[tuple[int, int], int], dict[int, str]]:
+    """(pair of glyph names' codepoints -> x adjustment in font units, cmap) from GPOS 'kern'.
+
+    Pair adjustments of the default 'kern' feature (PairPos formats 1 and 2), as HarfBuzz
+    applies them to Latin text; the legacy 'kern' table is used when GPOS has no such pairs.
+    """
+    tt = TTFont(str(font_path(font_id)), lazy=True)
+    cmap = tt.getBestCmap()
+    by_name: dict[str, list[int]] = {}
+    for cp, name in cmap.items():
+        by_name.setdefault(name, []).append(cp)
+    pairs: dict[tuple[str, str], int] = {}
+    if "GPOS" in tt and tt["GPOS"].table.FeatureList is not None:
+        table = tt["GPOS"].table
+        indices = sorted({
+            i for rec in table.FeatureList.FeatureRecord if rec.FeatureTag == "kern"
+            for i in rec.Feature.LookupListIndex
+        })
+        for index in indices:
+            lookup = table.LookupList.Lookup[index]
+            for sub in lookup.SubTable:
+                if lookup.LookupType == 9:
+                    sub = sub.ExtSubTable
+                if getattr(sub, "LookupType", 2) != 2:
+                    continue
+                _pair_pos(sub, pairs)
+    if not pairs and "kern" in tt:
+        for sub in tt["kern"].kernTables:
+            for (a, b), value in getattr(sub, "kernTable", {}).items():
+                pairs.setdefault((a, b), value)
+    out = {
+        (ca, cb): value
+        for (a, b), value in pairs.items() if value
+        for ca in by_name.get(a, ()) for cb in by_name.get(b, ())
+    }
+    return out, cmap
+
+
+def _pair_pos(sub, pairs: dict[tuple[str, str], int]) -> None:
+    """Add the x-advance adjustments of one PairPos subtable (first one wins, as in OpenType)."""
+    firsts = sub.Coverage.glyphs
+    if sub.Format == 1:
+        for first, pset in zip(firsts, sub.PairSet, strict=False):
+            for rec in pset.PairValueRecord:
+                value = getattr(rec.Value1, "XAdvance", 0) if rec.Value1 else 0
+                pairs.setdefault((first, rec.SecondGlyph), value or 0)
+    elif sub.Format == 2:
+        class1, class2 = sub.ClassDef1.classDefs, sub.ClassDef2.classDefs
+        seconds: dict[int, list[str]] = {}
+        for name, cls in class2.items():
+            seconds.setdefault(cls, []).append(name)
+        for first in firsts:
+            row = sub.Class1Record[class1.get(first, 0)].Class2Record
+            for cls, names in seconds.items():
+                v1 = row[cls].Value1
+                value = getattr(v1, "XAdvance", 0) if v1 else 0
+                if value:
+                    for second in names:
+                        pairs.setdefault((first, second), value)
+
+
+def kern(font_id: int, size: int, left: str, right: str) -> float:
+    """Kerning between two characters in px (fractional fonts only; 0 for hinted ones)."""
+    if not FONTS[font_id].fractional:
+        return 0.0
+    pairs, _ = _kerning(font_id)
+    value = pairs.get((ord(left), ord(right)))
+    return _to_26_6(value * size / _unhinted_advances(font_id)[1]) if value else 0.0
+
+
+def _to_26_6(px: float) -> float:
+    """`px` rounded to 1/64 px, FreeType's and HarfBuzz's fixed-point unit."""
+    return round(px * 64) / 64
+
+
 @lru_cache(maxsize=1 << 16)
 def advance(font_id: int, size: int, char: str) -> float:
     """Pen advance of one character: hinted, or unhinted for fractional fonts."""
@@ -41,7 +117,7 @@ def advance(font_id: int, size: int, char: str) -> float:
         advances, upem = _unhinted_advances(font_id)
         units = advances.get(ord(char))
         if units is not None:
-            return units * size / upem
+            return _to_26_6(units * size / upem)
     return float(load_font(font_id, size).getlength(char))
 
 
@@ -61,7 +137,9 @@ def _compose(font_id: int, size: int, text: str, phase: float) -> tuple[np.ndarr
     """Glyphs placed at round(phase + unhinted pen position), combined by maximum coverage."""
     placed = []
     pen = phase
-    for char in text:
+    for i, char in enumerate(text):
+        if i:
+            pen += kern(font_id, size, text[i - 1], char)
         bitmap, left, top = _char_bitmap(font_id, size, char)
         if bitmap.any():
             placed.append((bitmap, int(np.floor(pen + 0.5)) + left, top))

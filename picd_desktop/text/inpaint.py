@@ -17,15 +17,27 @@ INK_THRESHOLD = 0.12  # coverage above which a pixel counts as ink
 BOX_PAD = 2  # px around a word box that may hold its anti-aliased fringe
 
 
+LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+MIN_LUMA_CONTRAST = 40.0  # below, coverage is measured along the fg-bg colour axis instead
+
+
 def coverage(pixels: np.ndarray, fg: RGB, bg: RGB) -> np.ndarray:
-    """Ink coverage in [0, 1] of RGB `pixels` (float or uint8) between `bg` (0) and `fg` (1)."""
+    """Ink coverage in [0, 1] of RGB `pixels` (float or uint8) between `bg` (0) and `fg` (1).
+
+    Measured on luminance when fg and bg differ enough in it: sub-pixel (ClearType) rendering
+    tints the edges of glyphs red or blue, and luminance sees through those fringes.
+    """
     f = np.asarray(fg, dtype=np.float32)
     b = np.asarray(bg, dtype=np.float32)
     d = f - b
-    denom = float(d @ d)
-    if denom < 1.0:
-        return np.zeros(pixels.shape[:2], dtype=np.float32)
-    cov = (pixels.astype(np.float32) - b) @ (d / denom)
+    if abs(float(d @ LUMA)) >= MIN_LUMA_CONTRAST:
+        axis = LUMA / float(d @ LUMA)
+    else:
+        denom = float(d @ d)
+        if denom < 1.0:
+            return np.zeros(pixels.shape[:2], dtype=np.float32)
+        axis = d / denom
+    cov = (pixels.astype(np.float32) - b) @ axis
     return np.clip(cov, 0.0, 1.0)
 
 

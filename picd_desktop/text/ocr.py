@@ -20,7 +20,7 @@ import numpy as np
 import pytesseract
 from PIL import Image
 
-from picd_desktop.format.errors import OcrUnavailableError
+from picd_desktop.format.errors import OcrFailedError, OcrUnavailableError
 from picd_desktop.text.layer import RGB, Box
 from picd_desktop.text.ocr_prep import (
     BIG_TEXT_PX,
@@ -39,7 +39,8 @@ from picd_desktop.text.ocr_types import OcrBlock, OcrLine, OcrPage, OcrWord
 
 INSTALL_HINT = "install it with: apt-get install tesseract-ocr tesseract-ocr-{lang}"
 MAX_TESS_SIDE = 30000  # Tesseract/Leptonica refuse larger images
-TESS_TIMEOUT_S = 300
+TESS_TIMEOUT_S = 30.0  # per Tesseract run, plus TESS_TIMEOUT_PER_MPX per megapixel it reads
+TESS_TIMEOUT_PER_MPX = 10.0
 
 
 @dataclass(frozen=True)
@@ -50,10 +51,11 @@ class OcrOptions:
     psm: int = 11
     strips: int = 2  # parallel Tesseract processes (mosaics of bands, or strips)
     layout: str = "bands"  # "bands": blank areas dropped, big text at 1x; "strips": whole rows
-    big_text: int = BIG_TEXT_PX  # median glyph height (px) from which a band is read at 1x
+    big_text: int = BIG_TEXT_PX  # x-height estimate (px) from which a band is read at 1x
     dpi: int | None = 144  # resolution hint: a hair better than none in the bench (noise level)
     junk_conf: float = 60.0  # punctuation-only words below this confidence are dropped
     min_conf: float = 40.0  # any word below this confidence is noise, not text
+    timeout_s: float | None = None  # per Tesseract run; None: 30 s + 10 s per megapixel
 
 
 @dataclass
@@ -97,8 +99,9 @@ def run_ocr(
 ) -> OcrPage:
     """OCR a screenshot. Coordinates of the result are original image pixels.
 
-    Raises OcrUnavailableError when Tesseract or `lang` is missing, InputImageError when
-    `image` is not an image. An image without text gives a page with no blocks.
+    Raises OcrUnavailableError when Tesseract or `lang` is missing, OcrFailedError when
+    Tesseract crashes or times out, InputImageError when `image` is not an image. An image
+    without text gives a page with no blocks.
     """
     opts = options or OcrOptions()
     rgb = to_rgb_array(image)
@@ -156,7 +159,7 @@ def _ocr_bands(
         p, _, img, group = args
         mosaic = make_mosaic(img, group)
         out = []
-        for wd in _tesseract_words(mosaic.image, lang, config, 1, 0, (p, 0)):
+        for wd in _tesseract_words(mosaic.image, lang, config, 1, 0, (p, 0), opts.timeout_s):
             i, box = mosaic.to_page(wd.box)
             if box[2] > box[0] and box[3] > box[1]:
                 key = (p, first[id(group[i])], *wd.key[2:])
@@ -181,26 +184,44 @@ def _ocr_strips(
         if not (norm[y0:y1] < INK_THRESHOLD).any():  # nothing to read: skip Tesseract
             return []
         strip = upscale_image(img[y0:y1], factor)
-        return _tesseract_words(strip, lang, config, factor, y0, (p, s))
+        return _tesseract_words(strip, lang, config, factor, y0, (p, s), opts.timeout_s)
 
     return _parallel(job, jobs, opts.strips)
 
 
 def _tesseract_words(
-    img: np.ndarray, lang: str, config: str, factor: int, y_off: int, key: tuple[int, int]
+    img: np.ndarray,
+    lang: str,
+    config: str,
+    factor: int,
+    y_off: int,
+    key: tuple[int, int],
+    timeout_s: float | None = None,
 ) -> list[_RawWord]:
+    if timeout_s is None:
+        timeout_s = TESS_TIMEOUT_S + TESS_TIMEOUT_PER_MPX * img.size / 1e6
     try:
         data = pytesseract.image_to_data(
             Image.fromarray(img),
             lang=lang,
             config=config,
             output_type=pytesseract.Output.DICT,
-            timeout=TESS_TIMEOUT_S,
+            timeout=timeout_s,
         )
     except pytesseract.TesseractNotFoundError as exc:
         raise OcrUnavailableError("Tesseract is not installed") from exc
-    except (pytesseract.TesseractError, RuntimeError) as exc:
-        raise OcrUnavailableError(f"Tesseract failed on this image: {exc}") from exc
+    except pytesseract.TesseractError as exc:
+        raise OcrFailedError(
+            f"Tesseract failed on a {img.shape[1]}x{img.shape[0]} image "
+            f"(exit status {exc.status}): {exc.message}"
+        ) from exc
+    except RuntimeError as exc:  # pytesseract's "Tesseract process timeout"
+        raise OcrFailedError(
+            f"Tesseract did not finish within {timeout_s:.0f} s on a "
+            f"{img.shape[1]}x{img.shape[0]} image: {exc}"
+        ) from exc
+    except OSError as exc:  # cannot start the process or exchange its files
+        raise OcrUnavailableError(f"cannot run Tesseract: {exc}") from exc
     words: list[_RawWord] = []
     for i, text in enumerate(data["text"]):
         conf = float(data["conf"][i])
@@ -376,6 +397,17 @@ def _mad_std(px: np.ndarray) -> float:
     return float(np.mean(1.4826 * np.median(np.abs(px - med), axis=0)))
 
 
+def _pct(a: np.ndarray, q: float) -> float:
+    """np.percentile(a, q) (linear interpolation) of a 1-D array, via a partial sort (faster)."""
+    a = a.ravel()
+    k = q / 100.0 * (a.size - 1)
+    lo = int(k)
+    hi = min(lo + 1, a.size - 1)
+    part = np.partition(a, (lo, hi))
+    v0, v1 = float(part[lo]), float(part[hi])
+    return v0 + (v1 - v0) * (k - lo)
+
+
 def _luma(c: RGB | np.ndarray) -> float:
     return 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]
 
@@ -401,11 +433,11 @@ def line_stats(rgb: np.ndarray, box: Box, text: str = "") -> dict:
     noise = _mad_std(ring if len(ring) >= 8 else region.reshape(-1, 3))
     crop = region[inner].reshape(y1 - y0, x1 - x0, 3).astype(np.float32)
     dist = np.sqrt(((crop - bg_f.astype(np.float32)) ** 2).sum(axis=2))
-    peak = float(np.percentile(dist, 99.5)) if dist.size else 0.0
+    peak = _pct(dist, 99.5) if dist.size else 0.0
     if peak < 24:
         return dict(baseline=y1, x_height=0.0, fg=bg, bg=bg, bg_noise=noise, inverted=False)
     ink = dist > 0.5 * peak
-    core = dist >= max(0.5 * peak, float(np.percentile(dist[ink], 75)))
+    core = dist >= max(0.5 * peak, _pct(dist[ink], 75))
     fg: RGB = tuple(int(round(v)) for v in np.median(crop[core], axis=0))  # type: ignore[assignment]
     baseline = y0 + _baseline_row(ink)
     x_height = _x_height(ink, baseline - y0) if X_LETTERS & set(text) else 0.0
@@ -438,7 +470,7 @@ def _x_height(ink: np.ndarray, base: int) -> float:
     prof = ink[:base].sum(axis=1).astype(np.float64)
     if prof.size == 0 or prof.max() <= 0:
         return 0.0
-    thr = 0.5 * float(np.percentile(prof[prof > 0], 75))
+    thr = 0.5 * _pct(prof[prof > 0], 75)
     y = base - 1
     while y >= 0 and prof[y] >= thr:
         y -= 1

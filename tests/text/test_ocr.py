@@ -11,10 +11,17 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from picd_desktop.format.errors import InputImageError, OcrUnavailableError
+from picd_desktop.format.errors import InputImageError, OcrFailedError, OcrUnavailableError
 from picd_desktop.text.layer import Box
-from picd_desktop.text.ocr import available_languages, run_ocr
-from picd_desktop.text.ocr_prep import normalise_ink, split_strips, text_rows
+from picd_desktop.text.ocr import OcrOptions, available_languages, run_ocr
+from picd_desktop.text.ocr_prep import (
+    group_bands,
+    make_mosaic,
+    normalise_ink,
+    split_strips,
+    text_bands,
+    text_rows,
+)
 from picd_desktop.text.ocr_types import OcrLine, OcrPage
 
 os.environ["OMP_THREAD_LIMIT"] = "1"
@@ -230,3 +237,83 @@ def test_blocks_in_reading_order(screen) -> None:
     assert tops == sorted(tops)
     for block in page.blocks:
         assert block.lines, "no empty blocks"
+
+
+def _two_sizes() -> tuple[Image.Image, list[Drawn]]:
+    """Small text top left, large text lower right, blank elsewhere."""
+    img = Image.new("RGB", (900, 400), (250, 250, 250))
+    d = ImageDraw.Draw(img)
+    drawn: list[Drawn] = []
+    ink, bg = (20, 20, 20), (250, 250, 250)
+    _draw_line(d, 40, 50, "Small status text here", _font(SANS, 11), ink, bg, drawn)
+    _draw_line(d, 300, 250, "Large Heading Words", _font(LIB, 40), ink, bg, drawn)
+    return img, drawn
+
+
+def test_bands_skip_blank_areas_and_upscale_only_small_text() -> None:
+    img, drawn = _two_sizes()
+    bands = text_bands(normalise_ink(np.asarray(img)), 2)
+    assert len(bands) == 2
+    small, large = bands
+    assert (small.factor, large.factor) == (2, 1)
+    for band, words in ((small, drawn[:4]), (large, drawn[4:])):
+        for w in words:  # every word inside its band
+            assert band.x0 <= w.box[0] and w.box[2] <= band.x1, (band, w)
+            assert band.y0 <= w.box[1] and w.box[3] <= band.y1, (band, w)
+    assert large.x0 > 250 and small.x1 < 300  # cropped to the ink columns
+    assert small.y1 < 100 and large.y0 > 150  # the blank rows between them are dropped
+
+
+def test_mosaic_maps_boxes_back_to_the_page() -> None:
+    img, _ = _two_sizes()
+    norm = normalise_ink(np.asarray(img))
+    bands = text_bands(norm, 2)
+    (group,) = group_bands(bands, 1)
+    mosaic = make_mosaic(norm, group)
+    assert mosaic.image.shape[0] < norm.shape[0] * 2  # blank rows are not sent to Tesseract
+    for i, (band, top) in enumerate(zip(mosaic.bands, mosaic.tops, strict=True)):
+        f = band.factor
+        box = (4 * f, top + 2 * f, 40 * f, top + 8 * f)
+        assert mosaic.to_page(box) == (i, (band.x0 + 4, band.y0 + 2, band.x0 + 40, band.y0 + 8))
+        part = mosaic.image[top : top + (band.y1 - band.y0) * f, : (band.x1 - band.x0) * f]
+        assert part.min() < 60  # the band's ink is there
+
+
+def test_group_bands_keeps_order_and_covers_all() -> None:
+    img, _ = _screen()
+    bands = text_bands(normalise_ink(np.asarray(img)), 2)
+    for parts in (1, 2, 3, 50):
+        groups = group_bands(bands, parts)
+        assert 1 <= len(groups) <= min(parts, len(bands))
+        assert [b for g in groups for b in g] == bands
+    assert group_bands([], 2) == []
+
+
+def test_large_text_read_at_1x_and_small_at_2x() -> None:
+    img, drawn = _two_sizes()
+    page = run_ocr(img)
+    found = {w.text: w.box for w in page.words()}
+    for d in drawn:
+        assert d.text in found, (d, found)
+        assert all(abs(a - b) <= 3 for a, b in zip(found[d.text], d.box, strict=True)), d
+
+
+def test_strip_layout_reads_the_same_words(screen) -> None:
+    page, drawn = screen
+    img, _ = _screen()
+    strips = run_ocr(img, options=OcrOptions(layout="strips"))
+    assert _recall(strips, drawn) >= 0.9
+    a, b = {w.text for w in page.words()}, {w.text for w in strips.words()}
+    assert len(a & b) >= 0.9 * max(len(a), len(b))
+
+
+def test_tesseract_timeout_raises_ocr_failed() -> None:
+    img, _ = _screen()
+    with pytest.raises(OcrFailedError, match="did not finish"):
+        run_ocr(img, options=OcrOptions(timeout_s=0.001))
+
+
+def test_tesseract_error_raises_ocr_failed() -> None:
+    img, _ = _screen()
+    with pytest.raises(OcrFailedError, match="exit status"):
+        run_ocr(img, options=OcrOptions(psm=99))  # Tesseract exits with status 1
