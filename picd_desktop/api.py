@@ -77,7 +77,7 @@ def encode(
 
     `quality` in 1..8 (higher = larger, better) or `target_bpp` (whole-file bits per pixel;
     the closest quality at or below it is chosen). `lossless` keeps exact pixels and the text
-    layer. Raises InputImageError, OcrUnavailableError or ValueError for bad arguments.
+    layer. Raises InputImageError, OcrUnavailableError, OcrFailedError or ValueError.
     """
     if quality is not None and target_bpp is not None:
         raise ValueError("give quality or target_bpp, not both")

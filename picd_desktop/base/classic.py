@@ -44,21 +44,24 @@ _LEN = struct.Struct("<I")
 
 @dataclass(frozen=True)
 class Step:
-    """One row of the quality table: downscale factor, AVIF quality and speed, ROI quality."""
+    """One row of the quality table: downscale factor, AVIF quality and speed, ROI crop quality,
+    ink mask bits."""
 
     f: int
     q: int
     speed: int
     roi_q: int
+    ink_bits: int = 2
 
 
 # quality 1..8 -> Step, picked from the (bpp, PSNR) Pareto fronts of screenshots with text and
 # with their text painted out (bench/results/base_choice.md). 4:4:4 ~ 4:2:0 in PSNR per bit but
 # keeps coloured UI edges; speed 8: speed 6 gains <0.5 dB for 4-10x the time, speed 9 loses
-# ~0.8 dB. ROI quality 40+ keeps 11 px words legible.
+# ~0.8 dB. ROI quality 40+ keeps 11 px words legible. Ink masks: 1 bit costs ~2/3 of 2 bits but
+# loses some small words to plain Tesseract (bench/results/roi_cost.md): 2 bits from quality 3.
 TABLE: tuple[Step, ...] = (
-    Step(4, 10, 8, 40),
-    Step(4, 25, 8, 42),
+    Step(4, 10, 8, 40, 1),
+    Step(4, 25, 8, 42, 1),
     Step(3, 20, 8, 44),
     Step(3, 30, 8, 46),
     Step(2, 15, 8, 50),
@@ -130,12 +133,12 @@ class ClassicCodec:
         desc = {"id": self.id, "version": VERSION, "subsampling": SUBSAMPLING,
                 "down": "box", "up": "bicubic", "roi_margin": MARGIN,
                 "avif_dict": hashlib.sha256(AVIF_DICT).hexdigest(),
-                "ink": {"bits": inkmask.BITS, "coder": "jxl-lossless",
+                "ink": {"round_1bit": inkmask.ROUND_1BIT, "coder": "jxl-lossless",
                         "effort": inkmask.JXL_EFFORT, "residual": inkmask.RESIDUAL,
                         "outliers": inkmask.MAX_OUTLIERS, "min_bg": inkmask.MIN_BG,
                         "contrast": inkmask.MIN_CONTRAST, "fg_q": inkmask.FG_QUANTILE,
                         "box_tol": inkmask.BOX_TOL, "fringe": inkmask.MAX_FRINGE,
-                        "reach": inkmask.FRINGE_REACH,
+                        "run": inkmask.FRINGE_RUN,
                         "overshoot": inkmask.OVERSHOOT},
                 "table": [asdict(s) for s in TABLE]}
         self.sha256 = hashlib.sha256(json.dumps(desc, sort_keys=True).encode()).hexdigest()
@@ -159,10 +162,11 @@ class ClassicCodec:
         arr = np.asarray(image)
         ink, rest = b"", []
         if roi and (step.f > 1 or step.roi_q > step.q):  # else the base is as good as a crop
-            inks, rest = inkmask.split(arr, merge_boxes(list(roi), image.size), inkmask.BITS)
+            crops = merge_boxes(list(roi), image.size)
+            inks, rest = inkmask.split(arr, crops, step.ink_bits)
             if inks:
                 arr = inkmask.erase(arr, inks)
-                ink = inkmask.encode_masks(inks, inkmask.BITS)
+                ink = inkmask.encode_masks(inks, step.ink_bits)
         small = Image.fromarray(arr) if ink else image
         if step.f > 1:
             padded = np.pad(arr, ((0, ih * step.f - h), (0, iw * step.f - w), (0, 0)), "edge")
@@ -225,4 +229,4 @@ def _step(quality: float) -> Step:
     if hi.f != lo.f or t <= 0:
         return lo
     return Step(lo.f, round(lo.q + t * (hi.q - lo.q)), lo.speed,
-                round(lo.roi_q + t * (hi.roi_q - lo.roi_q)))
+                round(lo.roi_q + t * (hi.roi_q - lo.roi_q)), lo.ink_bits)

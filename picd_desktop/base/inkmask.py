@@ -25,7 +25,7 @@ from picd_desktop.base.roi import MAX_CROPS, pack
 from picd_desktop.format.errors import BaseLayerError
 from picd_desktop.text.layer import Box
 
-BITS = 1  # coverage levels 2**BITS; 2 bits read no better for ~1.6x the bytes (bench/roi_cost.py)
+BITS = 2  # default coverage bits (levels 2**bits); the codec's quality table picks 1 or 2
 JXL_EFFORT = 7
 RESIDUAL = 48  # a pixel farther than this (RGB L2) from the bg-fg segment is not two-colour
 MAX_OUTLIERS = 0.04  # a flat box has at most this fraction of such pixels
@@ -33,9 +33,10 @@ MIN_BG = 0.35  # and at least this fraction of pixels at its bg colour
 MIN_CONTRAST = 40  # fg must be this far (L2) from bg, else the box holds no ink
 FG_QUANTILE = 0.97  # fg: median of the ink pixels at least this far out (stems, not edges)
 BOX_TOL = 12  # a subpixel-rendered pixel lies (per channel) between bg and fg, give or take this
-FRINGE_REACH = 2  # and lie at most this many columns from a stroke pixel
+FRINGE_RUN = 4  # and come in horizontal runs shorter than this (a coloured blob is no fringe)
 MAX_FRINGE = 0.4  # at most this fraction of pixels may be such fringes (off the bg-fg line)
 OVERSHOOT = 1.3  # pixels up to this far past fg along bg->fg still count as two-colour
+ROUND_1BIT = 0.5  # 1 bit: ink where coverage >= 1 - ROUND_1BIT
 _HEAD = struct.Struct("<BHI")
 _ALIGN = 1
 
@@ -57,7 +58,8 @@ def two_colours(patch: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     counts = np.bincount(keys, minlength=1 << 15)
     top = int(counts.argmax())
     bg = np.median(px[keys == top], axis=0).round().astype(np.int32)
-    dist = np.sqrt(((px - bg) ** 2).sum(1))
+    diff = px - bg
+    dist = np.sqrt(np.einsum("ij,ij->i", diff, diff))
     if np.mean(dist <= RESIDUAL / 2) < MIN_BG:
         return None
     ink = dist > MIN_CONTRAST
@@ -68,44 +70,50 @@ def two_colours(patch: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     on_line = _residual(px, bg, fg) <= RESIDUAL
     lo, hi = np.minimum(bg, fg) - BOX_TOL, np.maximum(bg, fg) + BOX_TOL
     in_box = ((px >= lo) & (px <= hi)).all(1)  # subpixel (ClearType) fringes: per-channel mixes
-    fringe = in_box & ~on_line & _near_stroke(on_line & (_coverage(px, bg, fg) >= 0.5),
-                                              patch.shape[:2])
+    off = (in_box & ~on_line).reshape(patch.shape[:2])
+    fringe = (off & ~_long_runs(off, FRINGE_RUN)).reshape(-1)
     if np.mean(~(on_line | fringe)) > MAX_OUTLIERS or np.mean(fringe) > MAX_FRINGE:
         return None
     return bg, fg
 
 
-def _near_stroke(stroke: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Flat mask of the pixels within FRINGE_REACH columns of a stroke pixel (same row)."""
-    s = stroke.reshape(shape)
-    near = s.copy()
-    for k in range(1, FRINGE_REACH + 1):
-        near[:, k:] |= s[:, :-k]
-        near[:, :-k] |= s[:, k:]
-    return near.reshape(-1)
+def _long_runs(mask: np.ndarray, n: int) -> np.ndarray:
+    """The pixels of `mask` (2-D bool) in horizontal runs of at least `n` pixels."""
+    if mask.shape[1] < n:
+        return np.zeros_like(mask)
+    width = mask.shape[1] - n + 1
+    start = np.ones((mask.shape[0], width), bool)
+    for k in range(n):
+        start &= mask[:, k:k + width]
+    out = np.zeros_like(mask)
+    for k in range(n):
+        out[:, k:k + width] |= start
+    return out
 
 
 def _coverage(px: np.ndarray, bg: np.ndarray, fg: np.ndarray, top: float = 1.0) -> np.ndarray:
     d = fg - bg
     den = max(int((d * d).sum()), 1)
-    return np.clip(((px - bg) * d).sum(-1) / den, 0.0, top)
+    return np.clip((px - bg) @ d / den, 0.0, top)
 
 
 def _residual(px: np.ndarray, bg: np.ndarray, fg: np.ndarray) -> np.ndarray:
     t = _coverage(px, bg, fg, OVERSHOOT)[..., None]
-    return np.sqrt(((px - bg - t * (fg - bg)) ** 2).sum(-1))
+    r = px - bg - t * (fg - bg)
+    return np.sqrt(np.einsum("...i,...i->...", r, r))
 
 
 def split(image: np.ndarray, crops: list[Box], bits: int = BITS
           ) -> tuple[list[InkBox], list[Box]]:
-    """Split merged `crops` of an RGB uint8 array into mask-coded boxes and the rest."""
+    """Split merged `crops` of an RGB uint8 array into mask-coded boxes (at most MAX_CROPS)
+    and the rest."""
     inks: list[InkBox] = []
     rest: list[Box] = []
     levels = (1 << bits) - 1
     for box in crops:
         x0, y0, x1, y1 = box
         patch = image[y0:y1, x0:x1]
-        colours = two_colours(patch)
+        colours = two_colours(patch) if len(inks) < MAX_CROPS else None
         if colours is None:
             rest.append(box)
             continue
@@ -114,7 +122,7 @@ def split(image: np.ndarray, crops: list[Box], bits: int = BITS
             mask = np.zeros(patch.shape[:2], np.uint8)
         else:
             cov = _coverage(patch.astype(np.int32), bg, fg)
-            mask = np.floor(cov * levels + 0.5).astype(np.uint8)
+            mask = np.floor(cov * levels + (ROUND_1BIT if bits == 1 else 0.5)).astype(np.uint8)
         inks.append(InkBox(box, tuple(int(v) for v in fg), tuple(int(v) for v in bg), mask))
     return inks, rest
 

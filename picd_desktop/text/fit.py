@@ -1,18 +1,24 @@
 """Fit the text layer to the image: one font and size per line, and verify every word.
 
-Word boxes are first snapped to the measured ink. Per line, (font, size) pairs are ranked by
-how well their hinted ink widths/heights explain the boxes; the best few are rendered and the
-one whose ink best overlaps the original (soft Dice of blurred coverage maps, baseline
-searched) wins. A word is drawn only if drawing it shows the right text: confident OCR, flat
-background, contrast, no space inside its ink, rendered width close to the measured ink, and
-a local shape check: the worst 3x3 residual ("blob") after per-window alignment must be tiny
+Word boxes are first snapped to the measured ink. Per line, font files are prefiltered by how
+well their scaled ink widths explain the boxes, (file, size) pairs are ranked on hinted ink
+boxes, and each of the best few is rendered in its three twins (hinted, fractional,
+supersampled: see fonts.py); the one whose ink best overlaps the original (soft Dice of
+blurred coverage maps, baseline searched) wins. Fractional twins are compared at a few
+sub-pixel pen phases, since applications start words at fractional x.
+A word is drawn only if drawing it shows the right text: confident OCR, flat background,
+contrast, no space inside its ink, rendered width close to the measured ink, and a local
+shape check: the worst 3x3 residual ("blob") after per-window alignment must be tiny
 (pixel-exact font) or, within a line-adaptive limit, the text must match the pixels clearly
-better than every OCR-confusable variant of it ('e'/'c', 'rn'/'m', a dropped '.').
+better than every OCR-confusable variant of it ('e'/'c', 'rn'/'m', a dropped '.', 'c'/'C'),
+relative to how far the two renderings differ once each window is aligned. A lone word of
+case-twin letters ('cow'/'COW') is never drawn: its fitted size would explain either case.
 Words that fail are kept for search, not drawn, and their boxes go to the ROI.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -21,21 +27,33 @@ import numpy as np
 from PIL import Image
 
 from picd_desktop.format.errors import InputImageError
-from picd_desktop.text.fonts import FONTS, MAX_FONT_SIZE, MIN_FONT_SIZE, font_ids, load_font
-from picd_desktop.text.glyphs import advance, render_words, word_bitmap
+from picd_desktop.text.fonts import (
+    FONTS,
+    MAX_FONT_SIZE,
+    MIN_FONT_SIZE,
+    N_FILES,
+    font_twins,
+    load_font,
+)
+from picd_desktop.text.glyphs import advance, render_words
 from picd_desktop.text.inpaint import coverage, remove_drawn_text
 from picd_desktop.text.layer import Block, Box, Line, TextLayer, Word
 from picd_desktop.text.ocr_types import OcrLine, OcrPage
+from picd_desktop.text.palette import PALETTE_TOL, snap_colours
 
 REF_SIZE = 64
+REPEATED_PUNCT = re.compile(r"([^\w\s])\1")
+PREFILTER = 6  # font files kept by the vectorised width test before the per-size ranking
+LENGTH_PENALTY = 0.25  # extra margin asked against variants of another length
 PHASES = (0.0, 0.25, 0.5, 0.75)  # sub-pixel pen starts tried for fractional fonts
 MAX_FIT_WORDS = 8  # words of a line used to choose its font (enough evidence, bounded time)
 INK_MIN = 0.08  # coverage that counts as (anti-aliased) ink when measuring extents
 # Characters OCR mixes up (what each may really be) and characters it invents or drops.
 CONFUSABLE = {
     "e": "c", "c": "eo", "o": "0ae", "0": "oO", "O": "0Q", "l": "1I|i", "1": "lI", "I": "l1",
-    "i": "lj", "j": "i", "s": "5", "5": "sS", "S": "5", "n": "hu", "h": "nb", "b": "h",
-    "u": "vn", "v": "uy", "a": "oe", "B": "8", "8": "B3", "3": "8", "Z": "2", "2": "Z",
+    "i": "lj", "j": "i", "s": "5", "5": "sS", "S": "5", "h": "nb", "b": "h",
+    "u": "vn", "v": "uyV", "V": "v", "m": "n", "n": "hum", "w": "W", "W": "w", "k": "K",
+    "a": "oe", "B": "8", "8": "B3", "3": "8", "Z": "2", "2": "Z",
     "g": "q", "q": "g", "t": "f", "f": "t", "r": "x", "x": "r", "y": "v", "G": "C", "C": "G",
     ".": ",", ",": ".", ":": ";", ";": ":", "(": "[", ")": "]", "[": "(", "]": ")",
     "-": "_", "_": "-",
@@ -54,21 +72,23 @@ DRAWABLE = frozenset(chr(c) for c in range(0x21, 0x7F)) | frozenset(
 class FitConfig:
     """Thresholds of the fit and of the word verification (calibrated in bench/composite_probe)."""
 
-    n_fonts: int = 6  # fonts rendered per line after the cheap width ranking
+    n_fonts: int = 3  # (font file, size) pairs rendered per line (x3 twins) after ranking
     baseline_search: int = 3  # px searched around the OCR baseline
     min_conf: float = 80.0
     max_bg_noise: float = 10.0
     min_contrast: float = 60.0  # RGB distance between fg and bg
     max_width_err_px: float = 3.0
     max_width_err_rel: float = 0.04
-    min_dice: float = 0.60
+    min_dice: float = 0.80  # (0.60 let wrong words through on badly fitting fonts)
     max_window_err: float = 0.55
     max_blob_exact: float = 0.5  # below: the rendering matches (nearly) pixel for pixel
-    max_blob: float = 3.0  # above: too far from the original to tell
-    min_margin: float = 0.15  # confusable variants must match this much worse
+    max_blob: float = 2.5  # above: too far from the original to tell
+    min_margin: float = 0.20  # confusable variants must match this much worse
     blob_slack: float = 0.6  # tolerated local mismatch above the line's typical one
     per_line: bool = False  # draw a line only if all its words pass
     blur_sigma: float = 0.7  # px; makes the comparison blind to sub-pixel placement
+    palette_tol: int = PALETTE_TOL  # line colours snap to a per-image palette (0: off)
+    page_fonts: bool = True  # lines try the page's main font files first (faster)
 
 
 @dataclass(frozen=True)
@@ -87,9 +107,8 @@ class WordCheck:
 
 @lru_cache(maxsize=65536)
 def _unit_box(font_id: int, text: str) -> tuple[float, float]:
-    """Ink width and height of `text` at REF_SIZE."""
-    bitmap = word_bitmap(font_id, REF_SIZE, text)[0]
-    return float(bitmap.shape[1]), float(bitmap.shape[0])
+    """Ink width and height of `text` at REF_SIZE (from per-character metrics: no rendering)."""
+    return _predict_box(font_id, REF_SIZE, text)
 
 
 def _is_drawable_text(text: str) -> bool:
@@ -130,17 +149,48 @@ def _predict_box(font_id: int, size: int, text: str) -> tuple[float, float]:
     return right - left, bottom - top
 
 
-def _rank_fonts(line: OcrLine, n: int) -> list[tuple[int, int]]:
-    """The n (font, size) pairs whose predicted ink boxes best explain the word boxes."""
+def _line_boxes(line: OcrLine) -> tuple[list, np.ndarray, np.ndarray]:
+    """The drawable words used to choose the line's font, and their ink widths and heights."""
     words = [w for w in line.words if _is_drawable_text(w.text)][:MAX_FIT_WORDS]
     bw = np.array([w.box[2] - w.box[0] for w in words], dtype=np.float64)
     bh = np.array([w.box[3] - w.box[1] for w in words], dtype=np.float64)
+    return words, bw, bh
+
+
+def page_fonts(page: OcrPage, max_files: int = 5, min_share: float = 0.1) -> frozenset[int]:
+    """Font files that best explain most lines of the page (votes weighted by words).
+
+    Lines then only try these and their own best file, so the page's fonts are loaded and
+    their glyphs rendered once, not every near-miss of every line.
+    """
+    votes: dict[int, float] = {}
+    for line in page.lines():
+        words, bw, bh = _line_boxes(line)
+        if len(words) >= 2:  # the best three files of a line get 1, 1/2 and 1/4 of its vote
+            for rank, fid in enumerate(_prefilter_fonts(words, bw, bh)[:3]):
+                votes[fid] = votes.get(fid, 0.0) + len(words) / 2**rank
+    total = sum(votes.values())
+    ranked = sorted(votes, key=lambda f: -votes[f])
+    return frozenset(f for f in ranked[:max_files] if votes[f] >= min_share * total)
+
+
+def _rank_fonts(
+    line: OcrLine, n: int, files: frozenset[int] | None = None
+) -> list[tuple[int, int]]:
+    """The n (font, size) pairs whose predicted ink boxes best explain the word boxes.
+
+    With `files`, only those font files (and, for lines of 3+ words, the line's own best one)
+    are ranked.
+    """
+    words, bw, bh = _line_boxes(line)
+    order = _prefilter_fonts(words, bw, bh)
+    if files:  # a line of 3+ words may also bring its own best file (a heading, code)
+        own = order[:1] if len(words) >= 3 else []
+        order = list(dict.fromkeys(own + [f for f in order if f in files])) or order[:1]
     ranked = []
-    for fid in font_ids():
+    for fid in order:
         units = np.array([_unit_box(fid, w.text) for w in words], dtype=np.float64)
         uw, uh = units[:, 0], units[:, 1]
-        if uw.sum() <= 0 or uh.sum() <= 0:
-            continue
         s_w = bw.sum() / uw.sum() * REF_SIZE
         s_h = bh.sum() / uh.sum() * REF_SIZE
         sizes = {_clamp_size(s_w + d) for d in (-1, 0, 1)} | {_clamp_size(s_h)}
@@ -156,6 +206,21 @@ def _rank_fonts(line: OcrLine, n: int) -> list[tuple[int, int]]:
     return [(fid, size) for _, fid, size in ranked[:n]]
 
 
+def _prefilter_fonts(words: list, bw: np.ndarray, bh: np.ndarray) -> list[int]:
+    """The PREFILTER fonts whose scaled reference ink boxes best explain the word boxes."""
+    units = np.array(
+        [[_unit_box(fid, w.text) for w in words] for fid in range(N_FILES)], dtype=np.float64
+    )  # (font files, words, 2)
+    uw, uh = units[..., 0], units[..., 1]
+    ok = (uw.sum(axis=1) > 0) & (uh.sum(axis=1) > 0)
+    scale = bw.sum() / np.maximum(uw.sum(axis=1), 1e-9)
+    err = np.abs(uw * scale[:, None] - bw).sum(axis=1)
+    err += 0.5 * np.abs(uh * scale[:, None] - bh).sum(axis=1)
+    err[~ok] = np.inf
+    order = [int(i) for i in np.argsort(err, kind="stable") if ok[i]]
+    return order[:PREFILTER]
+
+
 def _median(values: np.ndarray) -> float:
     ordered = sorted(values.tolist())
     mid = len(ordered) // 2
@@ -166,7 +231,9 @@ def _clamp_size(size: float) -> int:
     return int(min(max(round(size), MIN_FONT_SIZE), MAX_FONT_SIZE))
 
 
-def fit_line(arr: np.ndarray, line: OcrLine, cfg: FitConfig) -> tuple[int, int, int, float]:
+def fit_line(
+    arr: np.ndarray, line: OcrLine, cfg: FitConfig, files: frozenset[int] | None = None
+) -> tuple[int, int, int, float]:
     """(font_id, font_size, baseline, dice) of the rendering that best matches the line."""
     words = [
         Word(w.text, w.box[0], w.box[2]) for w in line.words if _is_drawable_text(w.text)
@@ -191,7 +258,12 @@ def fit_line(arr: np.ndarray, line: OcrLine, cfg: FitConfig) -> tuple[int, int, 
             best = max(best, (d, dy))
         return best
 
-    candidates = _rank_fonts(line, cfg.n_fonts)
+    candidates = [
+        (twin, size)
+        for fid, size in _rank_fonts(line, cfg.n_fonts, files)
+        for twin in font_twins(fid)
+        if size * FONTS[twin].supersample <= MAX_FONT_SIZE
+    ]
     if not candidates:
         return 0, _clamp_size((y1 - y0) * 0.8), line.baseline, 0.0
     fid0, s0 = candidates[0]
@@ -267,18 +339,20 @@ def _gaps(cov: np.ndarray, min_gap: int, threshold: float = 0.15) -> int:
     return int((np.diff(cols) > min_gap).sum()) if cols.size else 0
 
 
-def variants(text: str, limit: int = 10) -> list[str]:
+def variants(text: str, limit: int = 48) -> list[str]:
     """Texts OCR confuses with `text`: one confusable character swapped or punctuation dropped."""
     out: list[str] = []
-    for i, char in enumerate(text):
-        for sub in CONFUSABLE.get(char, ""):
-            out.append(text[:i] + sub + text[i + 1 :])
-        if char in DROPPABLE and len(text) > 1:
-            out.append(text[:i] + text[i + 1 :])
     for i in range(len(text) - 1):
         pair = CONFUSABLE_PAIRS.get(text[i : i + 2])
         if pair:
             out.append(text[:i] + pair + text[i + 2 :])
+    for i, char in enumerate(text):
+        if char in DROPPABLE and text[i - 1 : i] == char:
+            out.append(text[:i] + char + text[i:])  # '..' may be '...'
+        for sub in CONFUSABLE.get(char, ""):
+            out.append(text[:i] + sub + text[i + 1 :])
+        if char in DROPPABLE and len(text) > 1:
+            out.append(text[:i] + text[i + 1 :])
     for i, char in enumerate(text):
         if char == "m":
             out.append(text[:i] + "rn" + text[i + 1 :])
@@ -355,12 +429,16 @@ def check_word(
         )
         alt_rows = _blur(alt_big.astype(np.float32) / 255, sigma)[1 - dy : 1 - dy + h]
         _, _, alt_profile = _window_profile(alt_rows, orig, m, win)
-        # Compare only the windows where the two renderings differ, each aligned on its own.
-        apart = _window_sum(np.abs(alt_rows - rows).sum(axis=0)[m : m + w], win)
+        # Compare only the windows where the two renderings differ once each window is
+        # aligned on its own (a variant of another width shifts the glyphs after the change).
+        _, _, apart = _window_profile(alt_rows, rows[:, m : m + w], m, win)
         differ = apart > 0.5
         if differ.any():
             gain = float((alt_profile - profile)[differ].sum())
-            margin = min(margin, gain / float(apart[differ].sum()))
+            # A variant of another length ('rn'/'m', a dropped '.') re-spaces the word, which
+            # the per-window alignment partly forgives: it must lose by more.
+            penalty = LENGTH_PENALTY if len(alt) != len(word.text) else 0.0
+            margin = min(margin, gain / float(apart[differ].sum()) - penalty)
     return WordCheck(conf, width_err, dice, werr, blob, margin, dx, drawable)
 
 
@@ -386,8 +464,10 @@ def passes(check: WordCheck, word: Word, cfg: FitConfig, blob_limit: float | Non
     without a letter or digit must match pixel for pixel (icons are often read as symbols).
     """
     limit = cfg.max_blob if blob_limit is None else blob_limit
-    if not any(c.isalnum() for c in word.text):
-        limit = 0.0  # symbols only ('#', '*', or an icon OCR'd as '©'): pixel-exact or nothing
+    if not any(c.isalnum() for c in word.text) or REPEATED_PUNCT.search(word.text):
+        # Symbols only ('#', '*', or an icon OCR'd as '©'), or runs like '..' whose length
+        # OCR often gets wrong ('...'): pixel-exact or nothing.
+        limit = 0.0
     box_w = word.x1 - word.x0
     shape_ok = check.blob <= cfg.max_blob_exact or (
         check.blob <= limit and check.margin >= cfg.min_margin
@@ -457,13 +537,16 @@ def refine_boxes(arr: np.ndarray, line: OcrLine, slack: int = 2) -> OcrLine:
 
 
 def measure_line(
-    arr: np.ndarray, ocr_line: OcrLine, cfg: FitConfig
+    arr: np.ndarray, ocr_line: OcrLine, cfg: FitConfig, files: frozenset[int] | None = None
 ) -> tuple[Line, list[WordCheck]]:
-    """The fitted Line for one OCR line (no word drawn yet) and each word's measures."""
+    """The fitted Line for one OCR line (no word drawn yet) and each word's measures.
+
+    `files` (from page_fonts) limits the font files tried; None tries all.
+    """
     line_ok = _line_allows_drawing(ocr_line, cfg)
     if line_ok:
         ocr_line = refine_boxes(arr, ocr_line)
-    font_id, size, baseline, _ = fit_line(arr, ocr_line, cfg)
+    font_id, size, baseline, _ = fit_line(arr, ocr_line, cfg, files)
     x0, y0, x1, y1 = ocr_line.box
     line = Line(
         y0=y0, y1=y1, baseline=baseline, font_id=font_id, font_size=size,
@@ -517,8 +600,9 @@ def fit_layer(image: Image.Image, page: OcrPage, cfg: FitConfig | None = None) -
             f"image is {image.size[0]}x{image.size[1]}, OCR page is {page.width}x{page.height}"
         )
     arr = np.asarray(image.convert("RGB"))
+    files = page_fonts(page) if cfg.page_fonts else None
     measured = [
-        [measure_line(arr, ol, cfg) for ol in ocr_block.lines if ol.words]
+        [measure_line(arr, ol, cfg, files) for ol in ocr_block.lines if ol.words]
         for ocr_block in page.blocks
     ]
     page_ref = blob_reference([c for block in measured for _, cs in block for c in cs])
@@ -527,7 +611,8 @@ def fit_layer(image: Image.Image, page: OcrPage, cfg: FitConfig | None = None) -
         lines = tuple(decide_line(line, checks, cfg, page_ref) for line, checks in block)
         if lines:
             blocks.append(Block(lines=lines))
-    return TextLayer(width=page.width, height=page.height, lang=page.lang, blocks=tuple(blocks))
+    layer = TextLayer(width=page.width, height=page.height, lang=page.lang, blocks=tuple(blocks))
+    return snap_colours(layer) if cfg.palette_tol > 0 else layer
 
 
 def undrawn_boxes(layer: TextLayer) -> list[Box]:

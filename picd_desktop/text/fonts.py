@@ -4,7 +4,9 @@ Fonts are loaded with Pillow's BASIC layout engine (no HarfBuzz/Raqm shaping) so
 same text renders to the same pixels wherever the same FreeType runs. Every file appears twice:
 ids 0..12 place glyphs with hinted (integer) advances, as GDI/GTK-with-hinting apps do; ids
 13..25 ("fractional") place each glyph at its unhinted advance rounded to a pixel, as browsers
-and HarfBuzz-based toolkits do (see `glyphs.word_bitmap`).
+and HarfBuzz-based toolkits do, and ids 26..38 draw like 13..25 at 3x the size and average
+3x3 blocks (unhinted, box-filtered shapes, as sub-pixel/ClearType and grayscale-unhinted
+renderers give) (see `glyphs.word_bitmap`). `base_font_id` maps any id to its file's first.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class FontSpec:
     mono: bool = False
     serif: bool = False
     fractional: bool = False  # glyphs placed at unhinted advances (rounded), not hinted ones
+    supersample: int = 1  # drawn at this many times the size, then averaged back
 
 
 # Order is part of the file format: never reorder, only append in a new FONTSET_ID.
@@ -50,10 +53,15 @@ _HINTED: tuple[FontSpec, ...] = (
     FontSpec("OpenSans-Regular.ttf", "Open Sans"),
     FontSpec("OpenSans-Semibold.ttf", "Open Sans", bold=True),
 )
-FONTS: tuple[FontSpec, ...] = _HINTED + tuple(replace(f, fractional=True) for f in _HINTED)
+FONTS: tuple[FontSpec, ...] = (
+    _HINTED
+    + tuple(replace(f, fractional=True) for f in _HINTED)
+    + tuple(replace(f, fractional=True, supersample=3) for f in _HINTED)
+)
+N_FILES = len(_HINTED)
 
-# sha256 over the font files' bytes, concatenated in id order (each file twice since fonts-v2).
-FONTSET_SHA256 = "049ded8556c8c32e8579e3b8e76b8972481cd99eb2703c7fc3fdd61ae35b0db2"
+# sha256 over the font files' bytes, concatenated in id order (each file thrice since fonts-v2).
+FONTSET_SHA256 = "9710d20bc129a27d65b9bdfc97a49898b173bbc3b05a0516f6459995dff772a3"
 
 MIN_FONT_SIZE = 4
 MAX_FONT_SIZE = 400
@@ -62,6 +70,17 @@ MAX_FONT_SIZE = 400
 def font_ids() -> range:
     """All valid font ids."""
     return range(len(FONTS))
+
+
+def base_font_id(font_id: int) -> int:
+    """The hinted id (0..N_FILES-1) of the same font file."""
+    return font_id % N_FILES
+
+
+def font_twins(font_id: int) -> tuple[int, ...]:
+    """All ids that draw the file of `font_id` (hinted, fractional, supersampled)."""
+    base = base_font_id(font_id)
+    return tuple(range(base, len(FONTS), N_FILES))
 
 
 def font_path(font_id: int) -> Path:

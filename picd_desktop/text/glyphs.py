@@ -1,7 +1,8 @@
 """Draw the text layer: every drawn word in its line's font, size and colour (the glyph image).
 
 Fractional fonts (fonts.FontSpec.fractional) place each glyph at its unhinted pen position
-rounded to a pixel, as browsers do. A word's ink is centred horizontally in its box [x0, x1)
+rounded to a pixel, as browsers do; supersampled ones draw that at 3x and average 3x3 blocks.
+A word's ink is centred horizontally in its box [x0, x1)
 and sits on the line's baseline; words are drawn one by one from cached bitmaps and combined
 by maximum coverage.
 The encoder (`text.fit`) uses the same placement to verify words, so what it checked is what
@@ -10,13 +11,14 @@ the decoder draws. Integer placement and Pillow's BASIC layout keep the output d
 
 from __future__ import annotations
 
+import logging
 from functools import cache, lru_cache
 
 import numpy as np
 from fontTools.ttLib import TTFont
 from PIL import Image, ImageDraw, ImageFont
 
-from picd_desktop.text.fonts import FONTS, font_path, load_font
+from picd_desktop.text.fonts import FONTS, base_font_id, font_path, load_font
 from picd_desktop.text.layer import Line, TextLayer, Word
 
 
@@ -26,26 +28,31 @@ def ink_bbox(font: ImageFont.FreeTypeFont, text: str) -> tuple[int, int, int, in
 
 
 @cache
-def _unhinted_advances(font_id: int) -> tuple[dict[int, int], int]:
+def _unhinted_advances(file_id: int) -> tuple[dict[int, int], int]:
     """(codepoint -> advance in font units, units per em) of a shipped font file."""
-    tt = TTFont(str(font_path(font_id)), lazy=True)
+    tt = TTFont(str(font_path(file_id)), lazy=True)
     hmtx = tt["hmtx"]
     advances = {cp: hmtx[name][0] for cp, name in tt.getBestCmap().items()}
     return advances, int(tt["head"].unitsPerEm)
 
 
-@cache
-def _kerning(font_id: int) -> tuple[dict[tuple[int, int], int], dict[int, str]]:
-    """(pair of glyph names' codepoints -> x adjustment in font units, cmap) from GPOS 'kern'.
+KERN_CHARS = range(0x20, 0x100)  # kerning is read for Latin-1 pairs only (what OCR draws)
 
-    Pair adjustments of the default 'kern' feature (PairPos formats 1 and 2), as HarfBuzz
-    applies them to Latin text; the legacy 'kern' table is used when GPOS has no such pairs.
+
+@cache
+def _kerning(file_id: int) -> dict[tuple[int, int], int]:
+    """(codepoint, codepoint) -> x adjustment in font units, from GPOS 'kern' of a font file.
+
+    Pair adjustments of the 'kern' feature (PairPos formats 1 and 2), as HarfBuzz applies
+    them to Latin text; the legacy 'kern' table is used when GPOS has no such pairs.
     """
-    tt = TTFont(str(font_path(font_id)), lazy=True)
-    cmap = tt.getBestCmap()
+    tt = TTFont(str(font_path(file_id)), lazy=True)
+    # Open Sans's legacy 'kern' table overstates its length; fontTools warns, reads it fine.
+    logging.getLogger("fontTools.ttLib.tables._k_e_r_n").setLevel(logging.ERROR)
     by_name: dict[str, list[int]] = {}
-    for cp, name in cmap.items():
-        by_name.setdefault(name, []).append(cp)
+    for cp, name in tt.getBestCmap().items():
+        if cp in KERN_CHARS:
+            by_name.setdefault(name, []).append(cp)
     pairs: dict[tuple[str, str], int] = {}
     if "GPOS" in tt and tt["GPOS"].table.FeatureList is not None:
         table = tt["GPOS"].table
@@ -58,51 +65,51 @@ def _kerning(font_id: int) -> tuple[dict[tuple[int, int], int], dict[int, str]]:
             for sub in lookup.SubTable:
                 if lookup.LookupType == 9:
                     sub = sub.ExtSubTable
-                if getattr(sub, "LookupType", 2) != 2:
-                    continue
-                _pair_pos(sub, pairs)
+                if getattr(sub, "LookupType", 2) == 2:
+                    _pair_pos(sub, by_name.keys(), pairs)
     if not pairs and "kern" in tt:
         for sub in tt["kern"].kernTables:
             for (a, b), value in getattr(sub, "kernTable", {}).items():
-                pairs.setdefault((a, b), value)
-    out = {
+                if a in by_name and b in by_name:
+                    pairs.setdefault((a, b), value)
+    return {
         (ca, cb): value
         for (a, b), value in pairs.items() if value
-        for ca in by_name.get(a, ()) for cb in by_name.get(b, ())
+        for ca in by_name[a] for cb in by_name[b]
     }
-    return out, cmap
 
 
-def _pair_pos(sub, pairs: dict[tuple[str, str], int]) -> None:
-    """Add the x-advance adjustments of one PairPos subtable (first one wins, as in OpenType)."""
-    firsts = sub.Coverage.glyphs
+def _pair_pos(sub, wanted, pairs: dict[tuple[str, str], int]) -> None:
+    """Add the x-advance adjustments of one PairPos subtable between `wanted` glyphs (the
+    first subtable that lists a pair wins, as in OpenType)."""
     if sub.Format == 1:
-        for first, pset in zip(firsts, sub.PairSet, strict=False):
+        for first, pset in zip(sub.Coverage.glyphs, sub.PairSet, strict=False):
+            if first not in wanted:
+                continue
             for rec in pset.PairValueRecord:
-                value = getattr(rec.Value1, "XAdvance", 0) if rec.Value1 else 0
-                pairs.setdefault((first, rec.SecondGlyph), value or 0)
+                if rec.SecondGlyph in wanted:
+                    value = getattr(rec.Value1, "XAdvance", 0) if rec.Value1 else 0
+                    pairs.setdefault((first, rec.SecondGlyph), value or 0)
     elif sub.Format == 2:
         class1, class2 = sub.ClassDef1.classDefs, sub.ClassDef2.classDefs
-        seconds: dict[int, list[str]] = {}
-        for name, cls in class2.items():
-            seconds.setdefault(cls, []).append(name)
-        for first in firsts:
+        seconds = [(name, class2[name]) for name in wanted if name in class2]
+        for first in sub.Coverage.glyphs:
+            if first not in wanted:
+                continue
             row = sub.Class1Record[class1.get(first, 0)].Class2Record
-            for cls, names in seconds.items():
+            for second, cls in seconds:
                 v1 = row[cls].Value1
                 value = getattr(v1, "XAdvance", 0) if v1 else 0
                 if value:
-                    for second in names:
-                        pairs.setdefault((first, second), value)
+                    pairs.setdefault((first, second), value)
 
 
 def kern(font_id: int, size: int, left: str, right: str) -> float:
     """Kerning between two characters in px (fractional fonts only; 0 for hinted ones)."""
     if not FONTS[font_id].fractional:
         return 0.0
-    pairs, _ = _kerning(font_id)
-    value = pairs.get((ord(left), ord(right)))
-    return _to_26_6(value * size / _unhinted_advances(font_id)[1]) if value else 0.0
+    value = _kerning(base_font_id(font_id)).get((ord(left), ord(right)))
+    return _to_26_6(value * size / _unhinted_advances(base_font_id(font_id))[1]) if value else 0.0
 
 
 def _to_26_6(px: float) -> float:
@@ -114,7 +121,7 @@ def _to_26_6(px: float) -> float:
 def advance(font_id: int, size: int, char: str) -> float:
     """Pen advance of one character: hinted, or unhinted for fractional fonts."""
     if FONTS[font_id].fractional:
-        advances, upem = _unhinted_advances(font_id)
+        advances, upem = _unhinted_advances(base_font_id(font_id))
         units = advances.get(ord(char))
         if units is not None:
             return _to_26_6(units * size / upem)
@@ -157,6 +164,20 @@ def _compose(font_id: int, size: int, text: str, phase: float) -> tuple[np.ndarr
     return out, x0, y0
 
 
+def _reduce(big: np.ndarray, left: int, top: int, ss: int) -> tuple[np.ndarray, int, int]:
+    """Average `ss` x `ss` blocks on the grid of the pen origin (rounded to the nearest level)."""
+    x0, y0 = left // ss, top // ss
+    h, w = big.shape
+    pad_l, pad_t = left - x0 * ss, top - y0 * ss
+    rows = -(-(pad_t + h) // ss)
+    cols = -(-(pad_l + w) // ss)
+    grid = np.zeros((rows * ss, cols * ss), dtype=np.uint32)
+    grid[pad_t : pad_t + h, pad_l : pad_l + w] = big
+    sums = grid.reshape(rows, ss, cols, ss).sum(axis=(1, 3))
+    out = ((sums + (ss * ss) // 2) // (ss * ss)).astype(np.uint8)
+    return out, x0, y0
+
+
 @lru_cache(maxsize=1 << 15)
 def word_bitmap(
     font_id: int, size: int, text: str, phase: float = 0.0
@@ -166,7 +187,10 @@ def word_bitmap(
     `phase` (fractional fonts only) is the sub-pixel start of the pen: the encoder tries a few
     to recognise text an application drew at a fractional x; the decoder always draws phase 0.
     """
-    if FONTS[font_id].fractional:
+    ss = FONTS[font_id].supersample
+    if ss > 1:
+        bitmap, left, top = _reduce(*_compose(font_id, size * ss, text, phase * ss), ss)
+    elif FONTS[font_id].fractional:
         bitmap, left, top = _compose(font_id, size, text, phase)
     else:
         bitmap, left, top = _draw(load_font(font_id, size), text)

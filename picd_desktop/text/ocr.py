@@ -1,10 +1,11 @@
 """OCR of screenshots with Tesseract: image -> `OcrPage` (words, confidences, line statistics).
 
 Pipeline (defaults chosen by bench/ocr_recall.py): normalise to dark ink on white
-(`ocr_prep.normalise_ink`), cut the page into strips at blank rows, upscale each strip 2x and
-run one Tesseract process per strip in parallel; words are mapped back to original pixels,
-junk is dropped, lines are split at column gaps and measured on the original pixels
-(baseline, x-height, colours, background noise).
+(`ocr_prep.normalise_ink`), cut the text rows into bands at blank rows (blank areas are never
+sent), upscale bands with small text 2x (large text stays 1x), stack the bands into 2 mosaics
+of similar cost and run one Tesseract process per mosaic in parallel; words are mapped back to
+original pixels, junk is dropped, lines are split at column gaps and measured on the original
+pixels (baseline, x-height, colours, background noise).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from picd_desktop.text.layer import RGB, Box
 from picd_desktop.text.ocr_prep import (
     BIG_TEXT_PX,
     INK_THRESHOLD,
+    MOSAIC_GAP,
     Band,
     gray,
     group_bands,
@@ -145,13 +147,25 @@ def _parallel(fn, jobs: list, workers: int) -> list[_RawWord]:
         return [wd for words in pool.map(fn, jobs) for wd in words]
 
 
+def _mosaic_height(group: list[Band]) -> int:
+    return sum((b.y1 - b.y0) * b.factor + MOSAIC_GAP for b in group) + MOSAIC_GAP
+
+
 def _ocr_bands(
-    passes: list[np.ndarray], norm: np.ndarray, lang: str, config: str, factor: int,
+    passes: list[np.ndarray],
+    norm: np.ndarray,
+    lang: str,
+    config: str,
+    factor: int,
     opts: OcrOptions,
 ) -> list[_RawWord]:
     """Text bands (blank areas dropped, 1x for big text) stacked into `opts.strips` mosaics."""
     bands = text_bands(norm, factor, opts.big_text)
-    groups = group_bands(bands, opts.strips)
+    parts = max(1, opts.strips)
+    groups = group_bands(bands, parts)
+    while parts < len(bands) and max(_mosaic_height(g) for g in groups) > MAX_TESS_SIDE:
+        parts *= 2  # very tall pages: more, shorter mosaics (still `opts.strips` at a time)
+        groups = group_bands(bands, parts)
     jobs = [(p, g, img, group) for p, img in enumerate(passes) for g, group in enumerate(groups)]
     first = {id(b): i for i, b in enumerate(bands)}
 
@@ -170,7 +184,11 @@ def _ocr_bands(
 
 
 def _ocr_strips(
-    passes: list[np.ndarray], norm: np.ndarray, lang: str, config: str, factor: int,
+    passes: list[np.ndarray],
+    norm: np.ndarray,
+    lang: str,
+    config: str,
+    factor: int,
     opts: OcrOptions,
 ) -> list[_RawWord]:
     """Whole-width strips cut at blank rows, all upscaled by `factor` (the older layout)."""
@@ -382,19 +400,29 @@ def _make_line(rgb: np.ndarray, words: list[_RawWord]) -> OcrLine:
 X_LETTERS = set("acemnorsuvwxz")
 
 
+def _median0(px: np.ndarray) -> np.ndarray:
+    """np.median(px, axis=0) of an NxC array via a partial sort (N >= 1; faster on small N)."""
+    n = px.shape[0]
+    half = n // 2
+    if n % 2:
+        return np.partition(px, half, axis=0)[half].astype(np.float64)
+    part = np.partition(px, (half - 1, half), axis=0)
+    return (part[half - 1].astype(np.float64) + part[half]) / 2
+
+
 def _dominant_colour(px: np.ndarray) -> np.ndarray:
     """The median colour of the most common 5-bit-quantised colour among `px` (Nx3)."""
     q = (px >> 3).astype(np.int32)
     packed = (q[:, 0] << 10) | (q[:, 1] << 5) | q[:, 2]
     mode = np.bincount(packed).argmax()
-    return np.median(px[packed == mode], axis=0)
+    return _median0(px[packed == mode])
 
 
 def _mad_std(px: np.ndarray) -> float:
     if len(px) == 0:
         return 0.0
-    med = np.median(px, axis=0)
-    return float(np.mean(1.4826 * np.median(np.abs(px - med), axis=0)))
+    med = _median0(px)
+    return float(np.mean(1.4826 * _median0(np.abs(px - med))))
 
 
 def _pct(a: np.ndarray, q: float) -> float:
@@ -438,7 +466,7 @@ def line_stats(rgb: np.ndarray, box: Box, text: str = "") -> dict:
         return dict(baseline=y1, x_height=0.0, fg=bg, bg=bg, bg_noise=noise, inverted=False)
     ink = dist > 0.5 * peak
     core = dist >= max(0.5 * peak, _pct(dist[ink], 75))
-    fg: RGB = tuple(int(round(v)) for v in np.median(crop[core], axis=0))  # type: ignore[assignment]
+    fg: RGB = tuple(int(round(v)) for v in _median0(crop[core]))  # type: ignore[assignment]
     baseline = y0 + _baseline_row(ink)
     x_height = _x_height(ink, baseline - y0) if X_LETTERS & set(text) else 0.0
     return dict(

@@ -21,7 +21,8 @@ CONTRAST_FLOOR = 80.0  # contrast below which ink is not stretched to black (fai
 RULE_LENGTH = 40  # px: straight ink runs this long are rules, not glyphs
 INK_THRESHOLD = 128  # grey level of the normalised image below which a pixel is ink
 BIG_TEXT_PX = 12  # x-height estimate (px) from which a band is read at 1x
-BAND_PAD = 4  # blank px kept around each band
+BAND_PAD = 2  # ink rows closer than 2x this (blank rows between) are one band
+BAND_MARGIN = 4  # blank px kept around each band's ink (> BAND_PAD: never another band's ink)
 MOSAIC_GAP = 24  # blank rows between stacked bands (mosaic pixels)
 
 
@@ -234,7 +235,11 @@ def _glyph_height(heights: np.ndarray) -> float:
 
 
 def text_bands(
-    norm: np.ndarray, upscale: int, big_text: int = BIG_TEXT_PX, pad: int = BAND_PAD
+    norm: np.ndarray,
+    upscale: int,
+    big_text: int = BIG_TEXT_PX,
+    pad: int = BAND_PAD,
+    margin: int = BAND_MARGIN,
 ) -> list[Band]:
     """Rows with ink cut into bands at blank rows, cropped to their ink columns.
 
@@ -265,13 +270,14 @@ def text_bands(
         cols = np.flatnonzero(ink[a:b].any(axis=0))
         if cols.size == 0:
             continue
-        x0, x1 = max(0, int(cols[0]) - pad), min(w, int(cols[-1]) + 1 + pad)
+        x0, x1 = max(0, int(cols[0]) - margin), min(w, int(cols[-1]) + 1 + margin)
         band = (mid >= a) & (mid < b)
         inside = glyph & band
         gh = _glyph_height(stats[inside, 3])
         clean = int(inside.sum()) >= int((speck & band).sum())  # noise specks need the upscale
         factor = 1 if gh >= big_text and clean else max(1, upscale)
-        bands.append(Band(x0, a, x1, b, factor, int(ink[a:b, x0:x1].sum())))
+        y0, y1 = max(0, a - max(0, margin - pad)), min(h, b + max(0, margin - pad))
+        bands.append(Band(x0, y0, x1, y1, factor, int(ink[a:b, x0:x1].sum())))
     return bands
 
 

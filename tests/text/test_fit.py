@@ -6,11 +6,11 @@ import dataclasses
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont, features
 
 from picd_desktop.format.errors import InputImageError
 from picd_desktop.text.fit import FitConfig, build_layer, fit_layer, variants
-from picd_desktop.text.fonts import load_font
+from picd_desktop.text.fonts import font_path, font_twins, load_font
 from picd_desktop.text.inpaint import coverage, remove_drawn_text
 from picd_desktop.text.layer import Block, Line, TextLayer, Word
 from picd_desktop.text.ocr import run_ocr
@@ -105,3 +105,68 @@ def test_mismatched_page_is_a_typed_error(dejavu14: tuple[Image.Image, OcrPage])
     img, page = dejavu14
     with pytest.raises(InputImageError):
         fit_layer(img.crop((0, 0, 100, 20)), page)
+
+
+def _browser_render(subpixel: bool = False) -> tuple[Image.Image, list[str]]:
+    """Open Sans laid out by HarfBuzz (Raqm) at fractional x, as a browser draws it.
+
+    With `subpixel`, drawn 3x larger and reduced to ClearType-like RGB sub-pixel colours.
+    """
+    ss = 3 if subpixel else 1
+    font = ImageFont.truetype(
+        str(font_path(11)), 15 * ss, layout_engine=ImageFont.Layout.RAQM
+    )
+    words = [
+        "Branches", "are", "cheap", "and", "easy,", "so", "this", "is", "a", "good", "way",
+        "to", "try", "something",
+    ]
+    img = Image.new("RGB", (560 * ss, 40 * ss), (255, 255, 255))
+    draw = ImageDraw.Draw(img)
+    x = 10.3 * ss
+    for word in words:
+        draw.text((x, 28 * ss), word, font=font, fill=(30, 30, 30), anchor="ls")
+        x += font.getlength(word + " ")
+    if subpixel:
+        a = np.asarray(img, dtype=np.float32)
+        rows = a.reshape(a.shape[0] // 3, 3, a.shape[1], 3).mean(axis=1)
+        k = np.array([1, 2, 3, 2, 1], np.float32) / 9.0
+        filt = np.apply_along_axis(lambda r: np.convolve(np.pad(r, 2, "edge"), k, "valid"), 1, rows)
+        img = Image.fromarray(
+            np.clip(np.stack([filt[:, c::3, c] for c in range(3)], -1) + 0.5, 0, 255).astype(
+                np.uint8
+            )
+        )
+    return img, words
+
+
+@pytest.mark.skipif(not features.check("raqm"), reason="needs Pillow with Raqm")
+@pytest.mark.parametrize("subpixel", [False, True])
+def test_browser_text_is_drawn_and_right(subpixel: bool) -> None:
+    img, truth = _browser_render(subpixel=subpixel)
+    layer, _, _ = build_layer(img, run_ocr(img))
+    drawn = [w.text for _, w in layer.words() if w.drawn]
+    assert len(drawn) >= 0.6 * len(truth), drawn
+    assert all(text in truth for text in drawn), drawn  # never a wrong word
+    assert {line.font_id for line in layer.lines()} <= set(font_twins(11)) | set(font_twins(12))
+
+
+def test_a_lone_case_twin_word_is_not_drawn() -> None:
+    img = Image.new("RGB", (80, 40), (255, 255, 255))
+    ImageDraw.Draw(img).text((20, 8), "Cow", font=load_font(0, 20), fill=(0, 0, 0))
+    page = run_ocr(img)
+    swapped = dataclasses.replace(page, blocks=tuple(
+        dataclasses.replace(b, lines=tuple(
+            dataclasses.replace(ln, words=tuple(
+                dataclasses.replace(w, text=w.text.lower()) for w in ln.words
+            )) for ln in b.lines
+        )) for b in page.blocks
+    ))
+    for candidate in (page, swapped):
+        layer = fit_layer(img, candidate)
+        assert layer.word_count == 1
+        assert not any(w.drawn for _, w in layer.words())
+
+
+def test_case_twins_are_variants() -> None:
+    assert "Sox" in variants("sox") and "cOw" in variants("cow")
+    assert "command" in variants("cornmand") and "Effects..." in variants("Effects..")

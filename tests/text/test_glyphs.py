@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytesseract
 import pytest
-from PIL import Image
+from PIL import Image, ImageFont, features
 
 from picd_desktop.format.errors import UnknownModelError
-from picd_desktop.text import fonts
+from picd_desktop.text import fonts, glyphs
 from picd_desktop.text.glyphs import draw_glyphs
 from picd_desktop.text.layer import Block, Line, TextLayer, Word
+from picd_desktop.text.palette import build_palette, snap_colours
 
 
 def _layer() -> TextLayer:
@@ -65,3 +68,46 @@ def test_drawn_words_read_back_and_undrawn_words_stay_empty() -> None:
 def test_empty_layer_draws_nothing() -> None:
     glyphs = draw_glyphs(TextLayer(width=7, height=5))
     assert glyphs.size == (7, 5) and glyphs.getbbox() is None
+
+
+def test_font_twins_share_a_file_and_draw_differently() -> None:
+    assert len(fonts.FONTS) == 3 * fonts.N_FILES
+    twins = fonts.font_twins(11 + fonts.N_FILES)
+    assert twins == (11, 11 + fonts.N_FILES, 11 + 2 * fonts.N_FILES)
+    assert len({fonts.font_path(t) for t in twins}) == 1
+    bitmaps = [glyphs.word_bitmap(t, 15, "Wave tables")[0] for t in twins]
+    assert all(b.dtype == np.uint8 and b.max() > 200 for b in bitmaps)
+    # Hinted advances are whole pixels, unhinted ones are not: the words differ in width.
+    assert bitmaps[0].shape[1] != bitmaps[1].shape[1] or not np.array_equal(*bitmaps[:2])
+    assert not np.array_equal(bitmaps[1], bitmaps[2])  # 3x shapes, box-filtered
+
+
+@pytest.mark.skipif(not features.check("raqm"), reason="needs Pillow with Raqm to compare")
+@pytest.mark.parametrize("font_id", [11, 5, 9])  # Open Sans (legacy kern), Liberation, Roboto
+def test_fractional_advances_and_kerning_match_harfbuzz(font_id: int) -> None:
+    fid = font_id + fonts.N_FILES
+    raqm = ImageFont.truetype(str(fonts.font_path(fid)), 15, layout_engine=ImageFont.Layout.RAQM)
+    for text in ("AVA", "Te", "ra", "Wave", "yoke"):
+        ours = sum(glyphs.advance(fid, 15, c) for c in text)
+        ours += sum(glyphs.kern(fid, 15, a, b) for a, b in zip(text, text[1:], strict=False))
+        assert abs(ours - raqm.getlength(text)) < 0.05, text
+    assert glyphs.kern(font_id, 15, "T", "e") == 0.0  # hinted ids never kern
+
+
+def test_supersampled_word_is_the_3x_word_averaged() -> None:
+    fid = 0 + 2 * fonts.N_FILES
+    small, left, top = glyphs.word_bitmap(fid, 12, "Hi")
+    big, big_left, big_top = glyphs.word_bitmap(0 + fonts.N_FILES, 36, "Hi")
+    assert (left, top) == (big_left // 3, big_top // 3)
+    assert abs(int(small.astype(int).sum()) * 9 - int(big.astype(int).sum())) < 9 * small.size
+
+
+def test_palette_snaps_near_colours_to_the_most_frequent() -> None:
+    mapping = build_palette([(30, 30, 30)] * 3 + [(33, 31, 29), (250, 250, 250), (200, 0, 0)])
+    assert mapping[(33, 31, 29)] == (30, 30, 30)
+    assert mapping[(250, 250, 250)] == (250, 250, 250)
+    assert mapping[(200, 0, 0)] == (200, 0, 0)
+    line = _layer().blocks[0].lines[0]
+    jitter = replace(line, fg=(22, 18, 163))
+    layer = replace(_layer(), blocks=(Block((line, jitter, line)),))
+    assert {ln.fg for ln in snap_colours(layer).lines()} == {(20, 20, 160)}

@@ -15,6 +15,7 @@ from picd_desktop.format.errors import InputImageError, OcrFailedError, OcrUnava
 from picd_desktop.text.layer import Box
 from picd_desktop.text.ocr import OcrOptions, available_languages, run_ocr
 from picd_desktop.text.ocr_prep import (
+    INK_THRESHOLD,
     group_bands,
     make_mosaic,
     normalise_ink,
@@ -252,14 +253,19 @@ def _two_sizes() -> tuple[Image.Image, list[Drawn]]:
 
 def test_bands_skip_blank_areas_and_upscale_only_small_text() -> None:
     img, drawn = _two_sizes()
-    bands = text_bands(normalise_ink(np.asarray(img)), 2)
+    norm = normalise_ink(np.asarray(img))
+    bands = text_bands(norm, 2)
     assert len(bands) == 2
     small, large = bands
     assert (small.factor, large.factor) == (2, 1)
+    covered = np.zeros(norm.shape, bool)
+    for b in bands:
+        covered[b.y0 : b.y1, b.x0 : b.x1] = True
+    assert not (norm[~covered] < INK_THRESHOLD).any()  # no ink is left out
     for band, words in ((small, drawn[:4]), (large, drawn[4:])):
-        for w in words:  # every word inside its band
-            assert band.x0 <= w.box[0] and w.box[2] <= band.x1, (band, w)
-            assert band.y0 <= w.box[1] and w.box[3] <= band.y1, (band, w)
+        for w in words:  # every word inside its band (PIL's boxes are ~2 px generous)
+            assert band.x0 <= w.box[0] + 3 and w.box[2] - 3 <= band.x1, (band, w)
+            assert band.y0 <= w.box[1] + 3 and w.box[3] - 3 <= band.y1, (band, w)
     assert large.x0 > 250 and small.x1 < 300  # cropped to the ink columns
     assert small.y1 < 100 and large.y0 > 150  # the blank rows between them are dropped
 
