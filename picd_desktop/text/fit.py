@@ -50,7 +50,7 @@ MAX_FIT_WORDS = 8  # words of a line used to choose its font (enough evidence, b
 INK_MIN = 0.08  # coverage that counts as (anti-aliased) ink when measuring extents
 # Characters OCR mixes up (what each may really be) and characters it invents or drops.
 CONFUSABLE = {
-    "e": "c", "c": "eo", "o": "0ae", "0": "oO", "O": "0Q", "l": "1I|i", "1": "lI", "I": "l1",
+    "e": "c", "c": "eo", "o": "0ae", "0": "oO", "O": "0Q", "l": "1I|i", "1": "lIL", "I": "l1",
     "i": "lj", "j": "i", "s": "5", "5": "sS", "S": "5", "h": "nb", "b": "h",
     "u": "vn", "v": "uyV", "V": "v", "m": "n", "n": "hum", "w": "W", "W": "w", "k": "K",
     "a": "oe", "B": "8", "8": "B3", "3": "8", "Z": "2", "2": "Z",
