@@ -13,11 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 from picd_desktop import __version__
 from picd_desktop.base import registry as base_registry
 from picd_desktop.base.codec import QUALITY_MAX, QUALITY_MIN, BaseCodec
+from picd_desktop.base.inkmask import two_colours
 from picd_desktop.format import container
 from picd_desktop.format.container import Component, PicdFile, PicdHeader
 from picd_desktop.format.errors import MissingSectionError, PicdError, UnknownModelError
@@ -29,6 +31,7 @@ from picd_desktop.text.fit import build_layer
 from picd_desktop.text.glyphs import draw_glyphs
 from picd_desktop.text.layer import TextLayer
 from picd_desktop.text.ocr import run_ocr
+from picd_desktop.text.residual import residual_ink_boxes
 
 DEFAULT_QUALITY = 3
 LOSSLESS_CODEC_ID = "lossless-v1"
@@ -92,6 +95,7 @@ def encode(
     report("ocr", 0, 3)
     page = run_ocr(rgb, lang)
     layer, cleaned, roi = build_layer(rgb, page)
+    roi = roi + _residual_roi(rgb, layer)
     text = coder.encode_layer(layer)
     thumb = make_thumbnail(rgb)
     meta = {"app": f"picd-desktop {__version__}", **(meta or {})}
@@ -132,6 +136,13 @@ _OVERHEAD = 200  # header + section framing, bytes (upper bound)
 def _digest(value: str | bytes) -> bytes:
     """A sha256 as 32 bytes, from bytes or hex text."""
     return value if isinstance(value, bytes) else bytes.fromhex(value)
+
+
+def _residual_roi(image: Image.Image, layer: TextLayer) -> list:
+    """Text-like ink OCR missed, where it is plain two-colour ink (cheap to keep legible)."""
+    pixels = np.asarray(image)
+    return [box for box in residual_ink_boxes(image, layer)
+            if two_colours(pixels[box[1] : box[3], box[0] : box[2]]) is not None]
 
 
 def _default_codec() -> BaseCodec:
