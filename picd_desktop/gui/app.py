@@ -1,0 +1,65 @@
+"""Entry point: `picd-desktop [FILE]` opens a .picd (decodes it) or an image."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from picd_desktop import __version__
+
+ICON_NAME = "picd-desktop.png"
+
+
+def app_icon() -> QIcon:
+    """The shipped icon (resources/icons), or an empty icon if not found."""
+    from picd_desktop.resources import resource_path
+
+    try:
+        path = resource_path("icons", ICON_NAME)
+    except FileNotFoundError:
+        return QIcon()
+    return QIcon(str(path)) if path.is_file() else QIcon()
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="picd-desktop", description="PICD Desktop")
+    parser.add_argument("file", nargs="?", help="a .picd file or an image to open")
+    parser.add_argument("--capture", choices=("region", "full"),
+                        help="start with a capture (for desktop actions and shortcuts)")
+    parser.add_argument("--version", action="version", version=f"picd-desktop {__version__}")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the app; returns the exit status."""
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("PICD Desktop")
+    app.setDesktopFileName("picd-desktop")
+    icon = app_icon()
+    app.setWindowIcon(icon)
+
+    from picd_desktop.gui.main_window import MainWindow
+    from picd_desktop.gui.tray import Tray
+
+    window = MainWindow(icon=icon)
+    window.show()
+    window.start()
+    tray = Tray(icon, window)
+    tray.capture_full.connect(window.capture_full)
+    tray.capture_region.connect(window.capture_region)
+    tray.show_window.connect(lambda: (window.showNormal(), window.activateWindow()))
+    tray.quit.connect(window.close)
+    if args.file:
+        window.open_path(Path(args.file))
+    elif args.capture:
+        (window.capture_region if args.capture == "region" else window.capture_full)()
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""GUI test setup: offscreen Qt (set before any Qt import), isolated XDG dirs, real files."""
+
+from __future__ import annotations
+
+import os
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"  # noqa: E402 (must precede every Qt import)
+
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from screens import render_screenshot
+
+from picd_desktop import api
+from picd_desktop.format.errors import Cancelled
+from picd_desktop.render import registry
+from picd_desktop.render.composite import CompositeRenderer
+
+STEPPED = "stepped-test"
+
+
+class SteppedRenderer:
+    """A multi-step renderer like the coming diffusion one: N previews, cancellable per step.
+
+    It blends the base towards the composite render, one step every `delay` seconds.
+    """
+
+    name = STEPPED
+
+    def __init__(self, steps: int | None = None, delay: float = 0.08, **_: object) -> None:
+        self.steps = steps or 4
+        self.delay = delay
+
+    def render(self, base, glyphs, layer, *, progress=None, cancel=None):
+        final = CompositeRenderer().render(base, glyphs, layer)
+        image = base
+        for step in range(1, self.steps + 1):
+            if cancel is not None and cancel():
+                raise Cancelled("rendering cancelled")
+            time.sleep(self.delay)
+            image = Image.blend(base.convert("RGB"), final, step / self.steps)
+            if progress is not None:
+                progress(step, self.steps, image)
+        return image
+
+
+registry.register(STEPPED, lambda **options: SteppedRenderer(**options))
+
+
+@pytest.fixture(autouse=True)
+def xdg_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in ("CONFIG", "DATA", "CACHE"):
+        folder = tmp_path / f"xdg-{name.lower()}"
+        folder.mkdir()
+        monkeypatch.setenv(f"XDG_{name}_HOME", str(folder))
+    return tmp_path
+
+
+@pytest.fixture(scope="session")
+def picd_bytes() -> bytes:
+    """A real .picd of the test screenshot (encoded once: OCR takes seconds)."""
+    return api.encode(render_screenshot(), quality=3, meta={"png_bytes": 20_000})
+
+
+@pytest.fixture
+def picd_path(tmp_path: Path, picd_bytes: bytes) -> Path:
+    path = tmp_path / "shot.picd"
+    path.write_bytes(picd_bytes)
+    return path
+
+
+@pytest.fixture
+def window(qtbot, tmp_path: Path):
+    """The main window over an empty archive folder in tmp_path."""
+    from picd_desktop.app.settings import Settings
+    from picd_desktop.gui.main_window import MainWindow
+
+    settings = Settings(archive_dir=str(tmp_path / "archive"))
+    win = MainWindow(settings=settings, settings_path=tmp_path / "settings.json")
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()
+
+
+def _free_display() -> int:
+    for n in range(90, 200):
+        if not Path(f"/tmp/.X{n}-lock").exists() and not Path(f"/tmp/.X11-unix/X{n}").exists():
+            return n
+    raise RuntimeError("no free X display number")
+
+
+@pytest.fixture(scope="session")
+def xvfb() -> Iterator[str]:
+    """An Xvfb server on a free display; yields its DISPLAY value."""
+    binary = shutil.which("Xvfb")
+    if binary is None:
+        pytest.skip("Xvfb is not installed: screen capture needs a real X display "
+                    "(mss cannot capture Qt's offscreen platform)")
+    display = f":{_free_display()}"
+    proc = subprocess.Popen([binary, display, "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    socket = Path(f"/tmp/.X11-unix/X{display[1:]}")
+    deadline = time.monotonic() + 10
+    while not socket.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not socket.exists():
+        proc.kill()
+        pytest.fail(f"Xvfb did not start on {display}")
+    yield display
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture
+def display(xvfb: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("DISPLAY", xvfb)
+    return xvfb
