@@ -106,9 +106,9 @@ def encode(
         base = codec.encode(rgb, QUALITY_MAX)
     elif target_bpp is not None:
         budget = int(target_bpp * width * height / 8) - len(text) - len(thumb) - _OVERHEAD
-        base = _encode_to_budget(codec, cleaned, roi, budget)
+        base = _encode_to_budget(codec, cleaned, roi, budget, layer)
     else:
-        base = codec.encode(cleaned, float(quality or DEFAULT_QUALITY), roi)
+        base = codec.encode(cleaned, float(quality or DEFAULT_QUALITY), roi, layer)
 
     report("write", 2, 3)
     header = PicdHeader(
@@ -149,18 +149,19 @@ def _default_codec() -> BaseCodec:
     return base_registry.default_codec()
 
 
-def _encode_to_budget(codec: BaseCodec, image: Image.Image, roi, budget: int) -> bytes:
+def _encode_to_budget(codec: BaseCodec, image: Image.Image, roi, budget: int,
+                      layer: TextLayer) -> bytes:
     """The largest base-layer encoding not above `budget` bytes (bisection over quality)."""
     lo, hi = QUALITY_MIN, QUALITY_MAX
-    best = codec.encode(image, lo, roi)
+    best = codec.encode(image, lo, roi, layer)
     if len(best) > budget:
         return best  # the lowest quality is the best we can do
-    top = codec.encode(image, hi, roi)
+    top = codec.encode(image, hi, roi, layer)
     if len(top) <= budget:
         return top
     for _ in range(7):
         mid = (lo + hi) / 2
-        candidate = codec.encode(image, mid, roi)
+        candidate = codec.encode(image, mid, roi, layer)
         if len(candidate) <= budget:
             lo, best = mid, candidate
         else:
@@ -215,12 +216,12 @@ def decode(
     if pf.base is None:
         raise MissingSectionError("the file has no BASE section")
     size = (pf.header.width, pf.header.height)
-    base = codec.decode(pf.base, size)
+    layer = coder.decode_layer(pf.text)
+    base = codec.decode(pf.base, size, layer)
     if codec.id == LOSSLESS_CODEC_ID:
         if progress:
             progress(1, 1, base)
         return base
-    layer = coder.decode_layer(pf.text)
     options: dict = {}
     if renderer != "composite":
         options = {"device": device, "steps": steps}
@@ -234,7 +235,8 @@ def decode_layers(source: PicdSource) -> tuple[Image.Image, TextLayer]:
     codec = _check_components(pf.header)
     if pf.base is None:
         raise MissingSectionError("the file has no BASE section")
-    return codec.decode(pf.base, (pf.header.width, pf.header.height)), coder.decode_layer(pf.text)
+    layer = coder.decode_layer(pf.text)
+    return codec.decode(pf.base, (pf.header.width, pf.header.height), layer), layer
 
 
 def read_text(source: PicdSource) -> TextLayer:

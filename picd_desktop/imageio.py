@@ -15,7 +15,7 @@ MAX_SIDE = 65535
 MAX_PIXELS = 1 << 28  # the format's limit: 268 Mpx
 THUMB_MAX_BYTES = 4096  # the format's limit
 THUMB_MIN_BYTES = 256
-THUMB_BYTES_PER_PIXEL = 1 / 2000  # ~0.004 bpp of the image: ~1 KB for 1920x1080
+THUMB_BYTES_PER_PIXEL = 1 / 4000  # ~0.002 bpp of the image: ~520 B for 1920x1080
 THUMB_SIDE = 160
 
 ImageSource = Image.Image | str | os.PathLike | bytes
@@ -92,7 +92,7 @@ def make_thumbnail(image: Image.Image, max_bytes: int | None = None) -> bytes:
     while side >= 16:
         thumb = image.copy()
         thumb.thumbnail((side, side), Image.Resampling.LANCZOS)
-        for quality in (60, 45, 30, 20):
+        for quality in (50, 35, 25, 15):
             buf = io.BytesIO()
             thumb.save(buf, "WEBP", quality=quality, method=4)
             if buf.tell() <= max_bytes:

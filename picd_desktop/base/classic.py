@@ -4,7 +4,8 @@ AV1 decoding is normative (dav1d), so the inner image decodes bit-exactly everyw
 upsampler is Pillow's fixed-point BICUBIC on 8-bit RGB (no libm).
 
 ROI boxes (words the text layer does not draw) on a flat background become ink masks
-(inkmask.py: fg/bg colours + a lossless coverage mask; their ink is painted out of the image
+(inkmask.py: fg/bg colours + a lossless coverage mask, coded with the text layer's drawing
+of the same words as context, so the decoder needs the layer; their ink is painted out of the image
 before downscaling so the base holds no blurred copy); the other ROI boxes are AVIF crops.
 
 Payload: u8 version, u8 flags (bit 0: ROI crops present, bit 1: ink masks present), u8 f,
@@ -26,13 +27,14 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from PIL import Image
 
-from picd_desktop.base import inkmask
+from picd_desktop.base import inkmask, maskcoder
 from picd_desktop.base.codec import QUALITY_MAX, QUALITY_MIN
 from picd_desktop.base.roi import MARGIN, decode_roi, encode_roi, merge_boxes
 from picd_desktop.format.errors import BaseLayerError, InputImageError
-from picd_desktop.text.layer import Box
+from picd_desktop.text.glyphs import word_coverage
+from picd_desktop.text.layer import Box, TextLayer
 
-VERSION = 2
+VERSION = 3
 MAX_SIDE = 1 << 14  # libavif's default image size limit is 16384 x 16384
 MAX_PIXELS = MAX_SIDE * MAX_SIDE
 SUBSAMPLING = "4:4:4"
@@ -127,14 +129,17 @@ def check_size(size: tuple[int, int]) -> tuple[int, int]:
 class ClassicCodec:
     """Downscale by f, AVIF 4:4:4, bicubic upsample; ROI boxes coded apart at full resolution."""
 
-    id = "avif-ds-v2"
+    id = "avif-ds-v3"
 
     def __init__(self) -> None:
         desc = {"id": self.id, "version": VERSION, "subsampling": SUBSAMPLING,
                 "down": "box", "up": "bicubic", "roi_margin": MARGIN,
                 "avif_dict": hashlib.sha256(AVIF_DICT).hexdigest(),
-                "ink": {"round_1bit": inkmask.ROUND_1BIT, "coder": "jxl-lossless",
-                        "effort": inkmask.JXL_EFFORT, "residual": inkmask.RESIDUAL,
+                "ink": {"round_1bit": inkmask.ROUND_1BIT, "coder": "maskcoder-v1",
+                        "templates": [maskcoder.HI_TEMPLATE, maskcoder.PRED_TEMPLATE,
+                                      maskcoder.LO_HI_TEMPLATE, maskcoder.LO_TEMPLATE],
+                        "pred_level": maskcoder.PRED_LEVEL, "slope": maskcoder.SLOPE,
+                        "weight": maskcoder.COUNT_WEIGHT, "residual": inkmask.RESIDUAL,
                         "outliers": inkmask.MAX_OUTLIERS, "min_bg": inkmask.MIN_BG,
                         "contrast": inkmask.MIN_CONTRAST, "fg_q": inkmask.FG_QUANTILE,
                         "box_tol": inkmask.BOX_TOL, "fringe": inkmask.MAX_FRINGE,
@@ -150,7 +155,8 @@ class ClassicCodec:
         step = _step(quality)
         return step.f, step.q
 
-    def encode(self, image: Image.Image, quality: float, roi: list[Box] | None = None) -> bytes:
+    def encode(self, image: Image.Image, quality: float, roi: list[Box] | None = None,
+               layer: TextLayer | None = None) -> bytes:
         if image.width < 1 or image.height < 1:
             raise InputImageError(f"empty image {image.size}")
         if image.width > MAX_SIDE or image.height > MAX_SIDE:
@@ -166,7 +172,8 @@ class ClassicCodec:
             inks, rest = inkmask.split(arr, crops, step.ink_bits)
             if inks:
                 arr = inkmask.erase(arr, inks)
-                ink = inkmask.encode_masks(inks, step.ink_bits)
+                pred = word_coverage(layer) if layer is not None else None
+                ink = inkmask.encode_masks(inks, step.ink_bits, pred)
         small = Image.fromarray(arr) if ink else image
         if step.f > 1:
             padded = np.pad(arr, ((0, ih * step.f - h), (0, iw * step.f - w), (0, 0)), "edge")
@@ -180,7 +187,8 @@ class ClassicCodec:
             ink = _LEN.pack(len(ink)) + ink
         return _HEAD.pack(VERSION, flags, step.f, iw, ih, len(main)) + main + ink + extra
 
-    def decode(self, data: bytes, size: tuple[int, int]) -> Image.Image:
+    def decode(self, data: bytes, size: tuple[int, int],
+               layer: TextLayer | None = None) -> Image.Image:
         w, h = check_size(size)
         if len(data) < _HEAD.size:
             raise BaseLayerError("base layer payload truncated (header)")
@@ -207,7 +215,12 @@ class ClassicCodec:
             if end > len(data):
                 raise BaseLayerError("base layer payload truncated (ink masks)")
             canvas = np.array(out)
-            inkmask.decode_masks(data[start:end], canvas)
+            pred = None
+            if layer is not None:
+                if (layer.width, layer.height) != (w, h):
+                    raise BaseLayerError("text layer size differs from the base layer's")
+                pred = word_coverage(layer)
+            inkmask.decode_masks(data[start:end], canvas, pred)
             out = Image.fromarray(canvas)
         if flags & _FLAG_ROI:
             if end == len(data):

@@ -3,13 +3,15 @@
 A UI word on a plain background is two colours mixed by anti-aliasing (per channel when it is
 subpixel-rendered: those fringes are accepted and coded by their projection on bg -> fg). Each
 such box is coded as its bg and fg colours plus a quantised coverage mask (the word's original
-glyph shapes, never a re-rendering); all masks are packed into one atlas coded with JPEG XL
-lossless. The decoder paints fg over the base with alpha = coverage (integer arithmetic,
-bit-exact). Boxes that are not two-colour (photos, gradients) are left to the AVIF crops.
+glyph shapes, never a re-rendering), coded losslessly by maskcoder.py with the text layer's
+drawing of the same words as its prediction. The decoder paints fg over the base with alpha =
+coverage (integer arithmetic, bit-exact). Boxes that are not two-colour (photos, gradients) are
+left to the AVIF crops.
 
 Payload: u8 bits (1 or 2), u16 count, u32 table length, the box table (raw deflate of the
-columns x, y, w, h as u16 then fg, bg as u8 RGB), then the JXL atlas to the end. Atlas positions
-are not stored: the decoder re-runs the same packing on the box sizes.
+columns x, y, w, h as u16 then fg, bg as u8 RGB), u32 CRC-32 of the prediction inside the
+boxes (a decoder whose glyphs draw differently refuses instead of decoding garbage), u32 CRC-32
+of the masks, then the mask stream (maskcoder.py) to the end.
 """
 
 from __future__ import annotations
@@ -18,15 +20,14 @@ import struct
 import zlib
 from dataclasses import dataclass
 
-import imagecodecs
 import numpy as np
 
-from picd_desktop.base.roi import MAX_CROPS, pack
+from picd_desktop.base import maskcoder
+from picd_desktop.base.roi import MAX_CROPS
 from picd_desktop.format.errors import BaseLayerError
 from picd_desktop.text.layer import Box
 
 BITS = 2  # default coverage bits (levels 2**bits); the codec's quality table picks 1 or 2
-JXL_EFFORT = 7
 RESIDUAL = 48  # a pixel farther than this (RGB L2) from the bg-fg segment is not two-colour
 MAX_OUTLIERS = 0.04  # a flat box has at most this fraction of such pixels
 MIN_BG = 0.35  # and at least this fraction of pixels at its bg colour
@@ -38,7 +39,7 @@ MAX_FRINGE = 0.4  # at most this fraction of pixels may be such fringes (off the
 OVERSHOOT = 1.3  # pixels up to this far past fg along bg->fg still count as two-colour
 ROUND_1BIT = 0.5  # 1 bit: ink where coverage >= 1 - ROUND_1BIT
 _HEAD = struct.Struct("<BHI")
-_ALIGN = 1
+_CRC = struct.Struct("<II")
 
 
 @dataclass(frozen=True)
@@ -138,12 +139,30 @@ def erase(image: np.ndarray, inks: list[InkBox]) -> np.ndarray:
     return out
 
 
-def _atlas(sizes: list[tuple[int, int]]) -> tuple[list[tuple[int, int]], tuple[int, int]]:
-    return pack(sizes, _ALIGN)
+def _prediction(pred: np.ndarray | None, box: Box) -> np.ndarray:
+    x0, y0, x1, y1 = box
+    if pred is None:
+        return np.zeros((y1 - y0, x1 - x0), np.uint8)
+    return pred[y0:y1, x0:x1]
 
 
-def encode_masks(inks: list[InkBox], bits: int = BITS) -> bytes:
-    """Code mask-coded boxes (see the module docstring); b"" when there are none."""
+def _crc(arrays: list[np.ndarray]) -> int:
+    crc = 0
+    for a in arrays:
+        crc = zlib.crc32(np.ascontiguousarray(a, np.uint8).tobytes(), crc)
+    return crc
+
+
+def _pred_crc(preds: list[np.ndarray]) -> int:
+    return _crc([p >= maskcoder.PRED_LEVEL for p in preds])
+
+
+def encode_masks(inks: list[InkBox], bits: int = BITS, pred: np.ndarray | None = None) -> bytes:
+    """Code mask-coded boxes (see the module docstring); b"" when there are none.
+
+    `pred` (uint8 coverage, image size) is the ink the text layer predicts; the decoder must
+    be given the same one.
+    """
     if not inks:
         return b""
     inks = inks[:MAX_CROPS]
@@ -152,17 +171,18 @@ def encode_masks(inks: list[InkBox], bits: int = BITS) -> bytes:
     colours = np.array([[*ink.fg, *ink.bg] for ink in inks], np.uint8).T
     z = zlib.compressobj(9, zlib.DEFLATED, -15, 9)
     table = z.compress(cols.tobytes() + colours.tobytes()) + z.flush()
-    pos, (aw, ah) = _atlas([(m.mask.shape[1], m.mask.shape[0]) for m in inks])
-    atlas = np.zeros((ah, aw), np.uint8)
-    for ink, (ax, ay) in zip(inks, pos, strict=True):
-        h, w = ink.mask.shape
-        atlas[ay:ay + h, ax:ax + w] = ink.mask
-    coded = imagecodecs.jpegxl_encode(atlas, lossless=True, effort=JXL_EFFORT)
-    return _HEAD.pack(bits, len(inks), len(table)) + table + coded
+    preds = [_prediction(pred, ink.box) for ink in inks]
+    coded = maskcoder.encode([ink.mask for ink in inks], preds, bits)
+    masks_crc = _crc([ink.mask for ink in inks])
+    return (_HEAD.pack(bits, len(inks), len(table)) + table
+            + _CRC.pack(_pred_crc(preds), masks_crc) + coded)
 
 
-def decode_masks(data: bytes, canvas: np.ndarray) -> None:
-    """Paint the boxes coded in `data` onto `canvas` (RGB uint8, full resolution) in place."""
+def decode_masks(data: bytes, canvas: np.ndarray, pred: np.ndarray | None = None) -> None:
+    """Paint the boxes coded in `data` onto `canvas` (RGB uint8, full resolution) in place.
+
+    `pred`: the encoder's prediction (see encode_masks); a different one -> BaseLayerError.
+    """
     if len(data) < _HEAD.size:
         raise BaseLayerError("truncated ink mask payload")
     bits, count, n = _HEAD.unpack_from(data)
@@ -183,21 +203,26 @@ def decode_masks(data: bytes, canvas: np.ndarray) -> None:
         raise BaseLayerError("ink mask box outside the image")
     if int((w * h).sum()) > cw * ch:
         raise BaseLayerError("ink mask boxes cover more than the image")
-    pos, (aw, ah) = _atlas(list(zip(w.tolist(), h.tolist(), strict=True)))
-    if aw * ah > 4 * cw * ch + 65536:
-        raise BaseLayerError("ink mask atlas too large")
-    atlas = np.empty((ah, aw), np.uint8)
-    try:
-        imagecodecs.jpegxl_decode(data[_HEAD.size + n:], out=atlas)
-    except Exception as exc:  # imagecodecs raises its own error types or ValueError
-        raise BaseLayerError(f"cannot decode ink mask atlas: {exc}") from exc
+    rest = _HEAD.size + n
+    if rest + _CRC.size > len(data):
+        raise BaseLayerError("truncated ink mask payload")
+    boxes = [(int(x[i]), int(y[i]), int(x[i] + w[i]), int(y[i] + h[i])) for i in range(count)]
+    preds = [_prediction(pred, box) for box in boxes]
+    pred_crc, masks_crc = _CRC.unpack_from(data, rest)
+    if pred_crc != _pred_crc(preds):
+        raise BaseLayerError("the text layer's glyphs draw differently here than where the file "
+                             "was made (font rasteriser or text layer differs): cannot decode "
+                             "the ink masks exactly")
+    masks = maskcoder.decode(data[rest + _CRC.size:], [(int(b), int(a)) for a, b in zip(
+        w.tolist(), h.tolist(), strict=True)], preds, bits)
+    if _crc(masks) != masks_crc:
+        raise BaseLayerError("corrupt ink mask stream (checksum mismatch)")
     levels = (1 << bits) - 1
-    if int(atlas.max(initial=0)) > levels:
-        raise BaseLayerError("ink mask value out of range")
-    for i, (ax, ay) in enumerate(pos):
-        x0, y0, bw, bh = int(x[i]), int(y[i]), int(w[i]), int(h[i])
-        a = atlas[ay:ay + bh, ax:ax + bw, None].astype(np.uint16)
-        fg = colours[i, :3].astype(np.uint16)
-        region = canvas[y0:y0 + bh, x0:x0 + bw]
+    for (x0, y0, x1, y1), mask, colour in zip(boxes, masks, colours, strict=True):
+        if int(mask.max(initial=0)) > levels:
+            raise BaseLayerError("ink mask value out of range")
+        a = mask[..., None].astype(np.uint16)
+        fg = colour[:3].astype(np.uint16)
+        region = canvas[y0:y1, x0:x1]
         mixed = (region * (levels - a) + fg * a + levels // 2) // levels
         region[...] = mixed.astype(np.uint8)

@@ -14,7 +14,7 @@ from PIL import Image
 
 from picd_desktop.base.classic import check_size
 from picd_desktop.format.errors import BaseLayerError, InputImageError
-from picd_desktop.text.layer import Box
+from picd_desktop.text.layer import Box, TextLayer
 
 WEBP, JXL = 0, 1
 WEBP_METHOD = 4  # method 6: 0-5% smaller, 4-13x slower (bench/results/base_choice.md)
@@ -38,16 +38,17 @@ class LosslessCodec:
     id = "lossless-v1"
     sha256 = hashlib.sha256(b"lossless-v1;0:webp-lossless;1:jxl-lossless;rgb8").hexdigest()
 
-    def encode(self, image: Image.Image, quality: float = 8.0, roi: list[Box] | None = None
-               ) -> bytes:
-        """Code `image` exactly (converted to RGB); `quality` and `roi` are ignored."""
+    def encode(self, image: Image.Image, quality: float = 8.0, roi: list[Box] | None = None,
+               layer: TextLayer | None = None) -> bytes:
+        """Code `image` exactly (converted to RGB); `quality`, `roi` and `layer` are ignored."""
         if image.width < 1 or image.height < 1:
             raise InputImageError(f"empty image {image.size}")
         image = image.convert("RGB")
         candidates = [bytes([WEBP]) + webp_encode(image), bytes([JXL]) + jxl_encode(image)]
         return min(candidates, key=len)
 
-    def decode(self, data: bytes, size: tuple[int, int]) -> Image.Image:
+    def decode(self, data: bytes, size: tuple[int, int],
+               layer: TextLayer | None = None) -> Image.Image:
         w, h = check_size(size)
         if len(data) < 2 or data[0] not in (WEBP, JXL):
             raise BaseLayerError("bad lossless base layer header")

@@ -243,10 +243,20 @@ def line_ink_region(line: Line, words: list[Word]) -> tuple[int, int, int, int]:
 
 def draw_glyphs(layer: TextLayer) -> Image.Image:
     """RGBA image of the layer's size: drawn words in their line colour, alpha = coverage."""
+    return Image.fromarray(_draw_layer(layer, undrawn=False), "RGBA")
+
+
+def word_coverage(layer: TextLayer) -> np.ndarray:
+    """Coverage (uint8, layer size) of every word, drawn or not, as the decoder would draw it:
+    the base codec's prediction of the ink it codes for the words the layer does not draw."""
+    return _draw_layer(layer, undrawn=True)[..., 3]
+
+
+def _draw_layer(layer: TextLayer, undrawn: bool) -> np.ndarray:
     width, height = layer.width, layer.height
     rgba = np.zeros((height, width, 4), dtype=np.uint8)
     for line in layer.lines():
-        words = [w for w in line.words if w.drawn and w.text]
+        words = [w for w in line.words if (w.drawn or undrawn) and w.text]
         if not words:
             continue
         rx0, ry0, rx1, ry1 = line_ink_region(line, words)
@@ -258,4 +268,4 @@ def draw_glyphs(layer: TextLayer) -> Image.Image:
         stronger = cov > target[..., 3]
         target[stronger, :3] = line.fg
         target[..., 3] = np.maximum(target[..., 3], cov)
-    return Image.fromarray(rgba, "RGBA")
+    return rgba

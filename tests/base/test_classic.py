@@ -60,7 +60,7 @@ def codec() -> ClassicCodec:
 
 def test_protocol_and_identity(codec: ClassicCodec) -> None:
     assert isinstance(codec, BaseCodec)
-    assert codec.id == "avif-ds-v2"
+    assert codec.id == "avif-ds-v3"
     assert len(codec.sha256) == 64 and codec.sha256 == ClassicCodec().sha256
 
 
@@ -213,7 +213,7 @@ def test_truncated_payload(codec: ClassicCodec, payload: bytes, cut: int) -> Non
 
 
 def test_header_fields_are_checked(codec: ClassicCodec, payload: bytes) -> None:
-    for at, value in [(0, 3), (1, 6), (2, 0), (2, 200), (3, 1), (5, 0)]:
+    for at, value in [(0, 2), (0, 4), (1, 6), (2, 0), (2, 200), (3, 1), (5, 0)]:
         bad = bytearray(payload)
         bad[at] = value
         with pytest.raises(BaseLayerError):

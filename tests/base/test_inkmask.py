@@ -1,4 +1,4 @@
-"""Ink masks (inkmask.py) and their use in ClassicCodec: real Pillow, JPEG XL and Tesseract."""
+"""Ink masks (inkmask.py) and their use in ClassicCodec: real Pillow, fonts and Tesseract."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import contextlib
 import os
 import random
 
-import imagecodecs
 import numpy as np
 import pytesseract
 import pytest
@@ -15,6 +14,8 @@ from PIL import Image, ImageDraw, ImageFont
 from picd_desktop.base import classic, inkmask, roi
 from picd_desktop.base.classic import ClassicCodec
 from picd_desktop.format.errors import BaseLayerError
+from picd_desktop.text.glyphs import word_coverage
+from picd_desktop.text.layer import Block, Line, TextLayer, Word
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
@@ -145,12 +146,41 @@ def test_corrupt_payloads_are_errors(payload: tuple[bytes, np.ndarray]) -> None:
             inkmask.decode_masks(bytes(bad), canvas.copy())
 
 
-def test_atlas_of_the_wrong_size_is_refused(payload: tuple[bytes, np.ndarray]) -> None:
+def test_a_foreign_stream_is_refused(payload: tuple[bytes, np.ndarray]) -> None:
     data, canvas = payload
-    head = data[:7 + int.from_bytes(data[3:7], "little")]
-    big = imagecodecs.jpegxl_encode(np.zeros((4000, 4000), np.uint8), lossless=True, effort=1)
+    head = data[:7 + int.from_bytes(data[3:7], "little") + 8]
+    for stream in (b"", b"\x00" * 4, bytes(range(256)) * 64, data[len(head):-4]):
+        with pytest.raises(BaseLayerError):
+            inkmask.decode_masks(head + stream, canvas.copy())
+
+
+def _layer_for(words: list[str], font_size: int = 13) -> tuple[Image.Image, list, TextLayer]:
+    """Words drawn as the glyph renderer draws them, with the text layer that says so."""
+    line = Line(40, 40 + 2 * font_size, 40 + font_size, 0, font_size, (30, 30, 40),
+                (236, 238, 242), tuple(Word(w, 10 + 110 * i, 10 + 110 * i + 7 * len(w), False)
+                                       for i, w in enumerate(words)))
+    layer = TextLayer(460, 100, blocks=(Block((line,)),))
+    cov = word_coverage(layer)
+    arr = np.zeros((100, 460, 3)) + (236, 238, 242)
+    arr += cov[..., None] / 255 * (np.array((30, 30, 40)) - (236, 238, 242))
+    boxes = [line.word_box(w) for w in line.words]
+    return Image.fromarray(np.rint(arr).astype(np.uint8)), boxes, layer
+
+
+def test_text_layer_prediction_shrinks_masks_and_must_match() -> None:
+    im, boxes, layer = _layer_for(["compress", "quality", "window", "search"])
+    arr = np.asarray(im)
+    inks, _ = inkmask.split(arr, roi.merge_boxes(boxes, im.size), 1)
+    pred = word_coverage(layer)
+    with_pred = inkmask.encode_masks(inks, 1, pred)
+    assert len(with_pred) < 0.7 * len(inkmask.encode_masks(inks, 1))
+    canvas = inkmask.erase(arr, inks)
+    inkmask.decode_masks(with_pred, canvas, pred)
+    other = word_coverage(_layer_for(["compress", "quality", "widow", "search"])[2])
+    with pytest.raises(BaseLayerError, match="draw differently"):
+        inkmask.decode_masks(with_pred, inkmask.erase(arr, inks), other)
     with pytest.raises(BaseLayerError):
-        inkmask.decode_masks(head + big, canvas.copy())
+        inkmask.decode_masks(with_pred, inkmask.erase(arr, inks))  # no layer given
 
 
 def test_classic_flags_and_cost() -> None:

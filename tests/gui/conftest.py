@@ -6,6 +6,7 @@ import os
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"  # noqa: E402 (must precede every Qt import)
 
+import select
 import shutil
 import subprocess
 import time
@@ -88,31 +89,35 @@ def window(qtbot, tmp_path: Path):
     win.close()
 
 
-def _free_display() -> int:
-    for n in range(90, 200):
-        if not Path(f"/tmp/.X{n}-lock").exists() and not Path(f"/tmp/.X11-unix/X{n}").exists():
-            return n
-    raise RuntimeError("no free X display number")
-
-
 @pytest.fixture(scope="session")
 def xvfb() -> Iterator[str]:
-    """An Xvfb server on a free display; yields its DISPLAY value."""
+    """An Xvfb server on a free display, ready for connections; yields its DISPLAY value.
+
+    `-displayfd` makes Xvfb pick a free display and write its number once it accepts clients.
+    """
     binary = shutil.which("Xvfb")
     if binary is None:
         pytest.skip("Xvfb is not installed: screen capture needs a real X display "
                     "(mss cannot capture Qt's offscreen platform)")
-    display = f":{_free_display()}"
-    proc = subprocess.Popen([binary, display, "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
+    read_end, write_end = os.pipe()
+    proc = subprocess.Popen([binary, "-displayfd", str(write_end), "-screen", "0",
+                             "1024x768x24", "-nolisten", "tcp"], pass_fds=(write_end,),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    socket = Path(f"/tmp/.X11-unix/X{display[1:]}")
-    deadline = time.monotonic() + 10
-    while not socket.exists() and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    if not socket.exists():
+    os.close(write_end)
+    number = b""
+    deadline = time.monotonic() + 30
+    while not number.endswith(b"\n") and time.monotonic() < deadline:
+        ready, _, _ = select.select([read_end], [], [], 0.5)
+        if ready:
+            chunk = os.read(read_end, 16)
+            if not chunk:
+                break
+            number += chunk
+    os.close(read_end)
+    if not number.strip().isdigit():
         proc.kill()
-        pytest.fail(f"Xvfb did not start on {display}")
-    yield display
+        pytest.fail("Xvfb did not start")
+    yield f":{number.strip().decode()}"
     proc.terminate()
     proc.wait(10)
 
