@@ -20,6 +20,7 @@ from picd_desktop import __version__
 from picd_desktop.base import registry as base_registry
 from picd_desktop.base.codec import QUALITY_MAX, QUALITY_MIN, BaseCodec
 from picd_desktop.base.inkmask import two_colours
+from picd_desktop.base.roi import MARGIN as ROI_MARGIN
 from picd_desktop.format import container
 from picd_desktop.format.container import Component, PicdFile, PicdHeader
 from picd_desktop.format.errors import MissingSectionError, PicdError, UnknownModelError
@@ -141,8 +142,15 @@ def _digest(value: str | bytes) -> bytes:
 def _residual_roi(image: Image.Image, layer: TextLayer) -> list:
     """Text-like ink OCR missed, where it is plain two-colour ink (cheap to keep legible)."""
     pixels = np.asarray(image)
-    return [box for box in residual_ink_boxes(image, layer)
-            if two_colours(pixels[box[1] : box[3], box[0] : box[2]]) is not None]
+    h, w = pixels.shape[:2]
+    keep = []
+    for box in residual_ink_boxes(image, layer):
+        x0, y0, x1, y1 = box  # judged with the margin the codec codes around it
+        patch = pixels[max(0, y0 - ROI_MARGIN) : min(h, y1 + ROI_MARGIN),
+                       max(0, x0 - ROI_MARGIN) : min(w, x1 + ROI_MARGIN)]
+        if two_colours(patch) is not None:
+            keep.append(box)
+    return keep
 
 
 def _default_codec() -> BaseCodec:
