@@ -7,11 +7,15 @@ ROI boxes (words the text layer does not draw) on a flat background become ink m
 (inkmask.py: fg/bg colours + a lossless coverage mask, coded with the text layer's drawing
 of the same words as context, so the decoder needs the layer; their ink is painted out of the image
 before downscaling so the base holds no blurred copy); the other ROI boxes are AVIF crops.
+Thin long lines (table grids, separators) are coded exactly as rules (rules.py) and painted
+back over the upsampled base, under the ink.
 
-Payload: u8 version, u8 flags (bit 0: ROI crops present, bit 1: ink masks present), u8 f,
+Payload: u8 version, u8 flags (bit 0: ROI crops present, bit 1: ink masks present, bit 2:
+rules present), u8 f,
 u16 inner width, u16 inner height, u32 AVIF length, the AVIF image (raw deflate with the
 AVIF_DICT preset dictionary: the container boxes cost ~40 B instead of ~275 B), then with
-bit 1 a u32 length and the ink mask payload (inkmask.py), then the ROI crops (roi.py) to the end.
+bit 1 a u32 length and the ink mask payload (inkmask.py), with bit 2 a u32 length and the
+rules payload (rules.py), then the ROI crops (roi.py) to the end.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from PIL import Image
 
-from picd_desktop.base import inkmask, maskcoder
+from picd_desktop.base import inkmask, maskcoder, rules
 from picd_desktop.base.codec import QUALITY_MAX, QUALITY_MIN
 from picd_desktop.base.roi import MARGIN, decode_roi, encode_roi, merge_boxes
 from picd_desktop.format.errors import BaseLayerError, InputImageError
@@ -41,6 +45,7 @@ SUBSAMPLING = "4:4:4"
 _HEAD = struct.Struct("<BBBHHI")
 _FLAG_ROI = 1
 _FLAG_INK = 2
+_FLAG_RULES = 4
 _LEN = struct.Struct("<I")
 
 
@@ -145,6 +150,8 @@ class ClassicCodec:
                         "box_tol": inkmask.BOX_TOL, "fringe": inkmask.MAX_FRINGE,
                         "run": inkmask.FRINGE_RUN,
                         "overshoot": inkmask.OVERSHOOT},
+                "rules": {"min_length": rules.MIN_LENGTH, "contrast": rules.MIN_CONTRAST,
+                          "tol": rules.COLOUR_TOL, "max": rules.MAX_RULES},
                 "table": [asdict(s) for s in TABLE]}
         self.sha256 = hashlib.sha256(json.dumps(desc, sort_keys=True).encode()).hexdigest()
 
@@ -166,7 +173,12 @@ class ClassicCodec:
         w, h = image.size
         iw, ih = -(-w // step.f), -(-h // step.f)
         arr = np.asarray(image)
-        ink, rest = b"", []
+        ink, rest, lines = b"", [], b""
+        if step.f > 1:  # thin lines would blur away: coded exactly, painted out of the base
+            found = rules.detect(arr)
+            if found:
+                arr = rules.erase(arr, found)
+                lines = rules.encode(found)
         if roi and (step.f > 1 or step.roi_q > step.q):  # else the base is as good as a crop
             crops = merge_boxes(list(roi), image.size)
             inks, rest = inkmask.split(arr, crops, step.ink_bits)
@@ -174,7 +186,7 @@ class ClassicCodec:
                 arr = inkmask.erase(arr, inks)
                 pred = word_coverage(layer) if layer is not None else None
                 ink = inkmask.encode_masks(inks, step.ink_bits, pred)
-        small = Image.fromarray(arr) if ink else image
+        small = Image.fromarray(arr) if ink or lines else image
         if step.f > 1:
             padded = np.pad(arr, ((0, ih * step.f - h), (0, iw * step.f - w), (0, 0)), "edge")
             small = Image.fromarray(padded).reduce(step.f)
@@ -182,10 +194,14 @@ class ClassicCodec:
         extra = b""
         if rest:  # already grown and merged
             extra = encode_roi(image, rest, lambda t: avif_encode(t, step.roi_q), margin=0)
-        flags = (_FLAG_ROI if extra else 0) | (_FLAG_INK if ink else 0)
+        flags = ((_FLAG_ROI if extra else 0) | (_FLAG_INK if ink else 0)
+                 | (_FLAG_RULES if lines else 0))
         if ink:
             ink = _LEN.pack(len(ink)) + ink
-        return _HEAD.pack(VERSION, flags, step.f, iw, ih, len(main)) + main + ink + extra
+        if lines:
+            lines = _LEN.pack(len(lines)) + lines
+        return (_HEAD.pack(VERSION, flags, step.f, iw, ih, len(main)) + main + ink + lines
+                + extra)
 
     def decode(self, data: bytes, size: tuple[int, int],
                layer: TextLayer | None = None) -> Image.Image:
@@ -195,7 +211,7 @@ class ClassicCodec:
         version, flags, f, iw, ih, n = _HEAD.unpack_from(data)
         if version != VERSION:
             raise BaseLayerError(f"unsupported classic base layer version {version}")
-        bad_flags = flags & ~(_FLAG_ROI | _FLAG_INK)
+        bad_flags = flags & ~(_FLAG_ROI | _FLAG_INK | _FLAG_RULES)
         if bad_flags or not 1 <= f <= 16 or (iw, ih) != (-(-w // f), -(-h // f)):
             raise BaseLayerError(f"bad base layer header (flags {flags}, f {f}, {iw}x{ih})")
         end = _HEAD.size + n
@@ -207,20 +223,24 @@ class ClassicCodec:
         out = small
         if f > 1:
             out = small.resize((iw * f, ih * f), Image.Resampling.BICUBIC).crop((0, 0, w, h))
+        canvas = None
+        ink = lines = None
         if flags & _FLAG_INK:
-            if end + _LEN.size > len(data):
-                raise BaseLayerError("base layer payload truncated (ink masks)")
-            (n,) = _LEN.unpack_from(data, end)
-            start, end = end + _LEN.size, end + _LEN.size + n
-            if end > len(data):
-                raise BaseLayerError("base layer payload truncated (ink masks)")
+            ink, end = _chunk(data, end, "ink masks")
+        if flags & _FLAG_RULES:
+            lines, end = _chunk(data, end, "rules")
+        if lines is not None:
             canvas = np.array(out)
+            rules.paint(lines, canvas)
+        if ink is not None:
+            canvas = np.array(out) if canvas is None else canvas
             pred = None
             if layer is not None:
                 if (layer.width, layer.height) != (w, h):
                     raise BaseLayerError("text layer size differs from the base layer's")
                 pred = word_coverage(layer)
-            inkmask.decode_masks(data[start:end], canvas, pred)
+            inkmask.decode_masks(ink, canvas, pred)
+        if canvas is not None:
             out = Image.fromarray(canvas)
         if flags & _FLAG_ROI:
             if end == len(data):
@@ -229,6 +249,17 @@ class ClassicCodec:
         elif end != len(data):
             raise BaseLayerError("trailing bytes after the base layer")
         return out
+
+
+def _chunk(data: bytes, at: int, what: str) -> tuple[bytes, int]:
+    """A u32-length-prefixed part of the payload at `at`, and where the next part starts."""
+    if at + _LEN.size > len(data):
+        raise BaseLayerError(f"base layer payload truncated ({what})")
+    (n,) = _LEN.unpack_from(data, at)
+    start, end = at + _LEN.size, at + _LEN.size + n
+    if end > len(data):
+        raise BaseLayerError(f"base layer payload truncated ({what})")
+    return data[start:end], end
 
 
 def _step(quality: float) -> Step:
