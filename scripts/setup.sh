@@ -9,7 +9,8 @@ dev=0; [ "${1:-}" = "--dev" ] && dev=1
 apt_pkgs=(tesseract-ocr tesseract-ocr-eng fonts-dejavu-core fonts-liberation2
   libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libdbus-1-3 libfontconfig1
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0
-  libxcb-randr0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 xvfb xdg-utils shared-mime-info)
+  libxcb-randr0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 xvfb xdg-utils shared-mime-info
+  desktop-file-utils x11-utils libglib2.0-bin)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from picd_desktop import __version__
 
@@ -49,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow(icon=icon)
     window.show()
     window.start()
+    if os.environ.get("PICD_QUIT_AFTER_SHOWN"):
+        _quit_when_shown(app, window)
     tray = Tray(icon, window)
     tray.capture_full.connect(window.capture_full)
     tray.capture_region.connect(window.capture_region)
@@ -59,6 +63,23 @@ def main(argv: list[str] | None = None) -> int:
     elif args.capture:
         (window.capture_region if args.capture == "region" else window.capture_full)()
     return app.exec()
+
+
+def _quit_when_shown(app: QApplication, window: QWidget) -> None:
+    """Test/bench hook (PICD_QUIT_AFTER_SHOWN=1): print "shown" once the main window is
+    exposed, then quit with status 0."""
+
+    def check() -> None:
+        handle = window.windowHandle()
+        if window.isVisible() and handle is not None and handle.isExposed():
+            if sys.stdout:  # None in a windowed Windows build
+                print("shown", flush=True)
+            window.close()
+            app.quit()
+        else:
+            QTimer.singleShot(5, check)
+
+    QTimer.singleShot(0, check)
 
 
 if __name__ == "__main__":

@@ -89,6 +89,27 @@ def window(qtbot, tmp_path: Path):
     win.close()
 
 
+def _wait_for_clients(display: str, seconds: float = 20.0) -> None:
+    """Block until an X client can connect to `display` (a loaded machine can lag)."""
+    import mss
+
+    deadline = time.monotonic() + seconds
+    while True:
+        os.environ["DISPLAY"], saved = display, os.environ.get("DISPLAY")
+        try:
+            with mss.MSS():
+                return
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.25)
+        finally:
+            if saved is None:
+                os.environ.pop("DISPLAY", None)
+            else:
+                os.environ["DISPLAY"] = saved
+
+
 @pytest.fixture(scope="session")
 def xvfb() -> Iterator[str]:
     """An Xvfb server on a free display, ready for connections; yields its DISPLAY value.
@@ -117,7 +138,9 @@ def xvfb() -> Iterator[str]:
     if not number.strip().isdigit():
         proc.kill()
         pytest.fail("Xvfb did not start")
-    yield f":{number.strip().decode()}"
+    display = f":{number.strip().decode()}"
+    _wait_for_clients(display)
+    yield display
     proc.terminate()
     proc.wait(10)
 

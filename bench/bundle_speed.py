@@ -1,0 +1,146 @@
+"""The PyInstaller bundle (installer/build.sh) against the issue-6 targets: its size (total and
+the 15 largest directories/libraries) and the time from launching the bundled `picd-desktop`
+to its first window (median of N, this machine).
+
+First window is measured two ways:
+- x11: the bundled app on a private Xvfb display (xcb platform, what desktop users get),
+  timed from spawn until xwininfo sees the main window mapped (no app hook needed);
+- offscreen: QT_QPA_PLATFORM=offscreen with PICD_QUIT_AFTER_SHOWN=1, timed until the app
+  prints "shown" (needs the hook in gui/app.py; reported as missing otherwise).
+The same x11 measurement of the source install (.venv/bin/picd-desktop) is given for scale.
+
+    installer/build.sh && OMP_THREAD_LIMIT=1 .venv/bin/python bench/bundle_speed.py \
+        [--runs 5] [--out bench/results/bundle.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "installer"))
+
+from bundle_tools import (  # noqa: E402
+    BUNDLE,
+    time_to_window_offscreen,
+    time_to_window_x11,
+    user_env,
+    xvfb,
+)
+
+TARGET_S = 3.0
+
+
+def file_size(path: Path) -> int:
+    return path.lstat().st_size  # links count as links, as in the tarball
+
+
+def tree_size(path: Path) -> int:
+    if path.is_symlink() or not path.is_dir():
+        return file_size(path)
+    return sum(file_size(p) for p in path.rglob("*") if p.is_file() or p.is_symlink())
+
+
+def largest_entries(bundle: Path, count: int) -> list[tuple[str, int]]:
+    """Largest entries of the bundle: each package folder and each shared library of
+    _internal/ (torch is split into torch/lib and the rest, its two very different parts)."""
+    internal = bundle / "_internal"
+    entries = []
+    for p in internal.iterdir():
+        if p.name == "torch" and p.is_dir():
+            lib = tree_size(p / "lib")
+            entries += [("torch/lib (libtorch_cpu etc.)", lib),
+                        ("torch (python)", tree_size(p) - lib)]
+        else:
+            entries.append((p.name + ("/" if p.is_dir() else ""), tree_size(p)))
+    for exe in ("picd", "picd-desktop"):
+        entries.append((exe + " (executable)", file_size(bundle / exe)))
+    return sorted(entries, key=lambda e: -e[1])[:count]
+
+
+def mb(n: int) -> str:
+    return f"{n / 1e6:.1f}"
+
+
+def launch_times(args: list[str], runs: int, mode: str) -> list[float]:
+    times = []
+    with tempfile.TemporaryDirectory() as tmp:
+        env = user_env(Path(tmp) / "home")
+        if mode == "x11":
+            with xvfb() as display:
+                for _ in range(runs):
+                    times.append(time_to_window_x11(args, env, display))
+        else:
+            for _ in range(runs):
+                times.append(time_to_window_offscreen(args, env, timeout=60))
+    return times
+
+
+def fmt(times: list[float]) -> str:
+    med = statistics.median(times)
+    ok = "meets" if med <= TARGET_S else "misses"
+    runs = ", ".join(f"{t:.2f}" for t in times)
+    return f"**{med:.2f} s** ({ok} <= {TARGET_S:.0f} s) | {runs}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--bundle", type=Path, default=BUNDLE)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench/results/bundle.md")
+    args = parser.parse_args()
+    bundle = args.bundle
+    if not (bundle / "picd-desktop").is_file():
+        sys.exit(f"no bundle at {bundle}: run installer/build.sh first")
+
+    total = tree_size(bundle)
+    files = sum(1 for p in bundle.rglob("*") if p.is_file())
+    tarballs = sorted(bundle.parent.glob("picd-desktop-*-linux-*.tar.gz"))
+    lines = [
+        "# Bundle: size and launch time (issue 6)",
+        "",
+        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()},"
+        f" {platform.platform()}. Command: `installer/build.sh && OMP_THREAD_LIMIT=1 "
+        f".venv/bin/python bench/bundle_speed.py --runs {args.runs}`.",
+        "",
+        f"Bundle `installer/dist/picd-desktop/`: **{mb(total)} MB** in {files} files"
+        f" (torch {'in' if (bundle / '_internal/torch').is_dir() else 'left out'}).",
+    ]
+    if tarballs:
+        lines.append(f"Tarball `{tarballs[-1].name}`: **{mb(tarballs[-1].stat().st_size)} MB**.")
+    lines += ["", "| largest entries | MB | share |", "|---|---:|---:|"]
+    for name, size in largest_entries(bundle, 15):
+        lines.append(f"| {name} | {mb(size)} | {100 * size / total:.1f}% |")
+
+    lines += ["", f"## Launch to first window (median of {args.runs}; seconds)", "",
+              "| what | median | runs |", "|---|---|---|"]
+    gui = [str(bundle / "picd-desktop")]
+    lines.append(f"| bundle, X11 (Xvfb, xcb) | {fmt(launch_times(gui, args.runs, 'x11'))} |")
+    try:
+        lines.append(f"| bundle, offscreen (hook) | "
+                     f"{fmt(launch_times(gui, args.runs, 'offscreen'))} |")
+    except (TimeoutError, RuntimeError) as exc:
+        lines.append(f"| bundle, offscreen (hook) | not measured: {str(exc)[:160]} | |")
+    source = ROOT / ".venv/bin/picd-desktop"
+    if source.is_file():
+        lines.append(f"| source install (.venv), X11 | "
+                     f"{fmt(launch_times([str(source)], args.runs, 'x11'))} |")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    lines += ["", f"Load average at the end (1, 5, 15 min): {load} (the machine is shared)."]
+    lines += ["", "Each run is a fresh process with a fresh user profile folder (settings, "
+              "archive, index); the first run also pays for a cold file cache when the bundle "
+              "was just built or copied."]
+    text = "\n".join(lines) + "\n"
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
