@@ -37,7 +37,8 @@ BOX_TOL = 12  # a subpixel-rendered pixel lies (per channel) between bg and fg, 
 FRINGE_RUN = 4  # and come in horizontal runs shorter than this (a coloured blob is no fringe)
 MAX_FRINGE = 0.4  # at most this fraction of pixels may be such fringes (off the bg-fg line)
 OVERSHOOT = 1.3  # pixels up to this far past fg along bg->fg still count as two-colour
-ROUND_1BIT = 0.5  # 1 bit: ink where coverage >= 1 - ROUND_1BIT
+ROUND_1BIT = 0.6  # 1 bit: ink where coverage >= 1 - ROUND_1BIT (0.4: thin strokes survive;
+# val screens, quality 1: text accuracy 0.886 at 0.5, 0.903 at 0.6, 0.907 at 0.7 for +2% bytes)
 _HEAD = struct.Struct("<BHI")
 _CRC = struct.Struct("<II")
 

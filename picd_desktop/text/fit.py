@@ -86,6 +86,8 @@ class FitConfig:
     min_margin: float = 0.20  # confusable variants must match this much worse
     blob_slack: float = 0.6  # tolerated local mismatch above the line's typical one
     per_line: bool = False  # draw a line only if all its words pass
+    min_line_share: float = 0.5  # else draw none of a line where fewer of its characters pass:
+    # a few short words passing in a line of another font (italic) would mix styles
     blur_sigma: float = 0.7  # px; makes the comparison blind to sub-pixel placement
     palette_tol: int = PALETTE_TOL  # line colours snap to a per-image palette (0: off)
     page_fonts: bool = True  # lines try the page's main font files first (faster)
@@ -580,6 +582,9 @@ def decide_line(
         shift = check.dx if ok else 0
         words.append(Word(word.text, word.x0 + shift, word.x1 + shift, drawn=ok))
     if cfg.per_line and not all(w.drawn for w in words):
+        words = [replace(w, drawn=False) for w in words]
+    chars = sum(len(w.text) for w in words)
+    if len(words) > 1 and sum(len(w.text) for w in words if w.drawn) < cfg.min_line_share * chars:
         words = [replace(w, drawn=False) for w in words]
     return replace(line, words=tuple(words))
 
