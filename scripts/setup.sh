@@ -25,12 +25,13 @@ fi
 # Python environment. torch==2.13.0 is the CPU build; never let pip pick a CUDA build.
 py=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$py" -m venv .venv
-extras=""; [ $dev = 1 ] && extras="[dev,bench]"
+extras="[learned]"; [ $dev = 1 ] && extras="[dev,bench,learned]"
 stamp=".venv/.stamp-$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)$dev"
 if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q "torch==2.13.0"
   .venv/bin/python -m pip install -q -e ".$extras"
+  .venv/bin/python -m pip install -q --no-deps "compressai==1.2.8"  # deps: the [learned] extra
   rm -f .venv/.stamp-*; touch "$stamp"
 fi
 echo "setup: ready (.venv)"

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
+
 from picd_desktop.base.classic import ClassicCodec
 from picd_desktop.base.codec import BaseCodec
 from picd_desktop.base.lossless import LosslessCodec
 from picd_desktop.format.errors import UnknownModelError
 
 _CODECS: dict[str, BaseCodec] = {}
+# Codecs imported on first use (torch + compressai are heavy): id -> "module:class".
+_LAZY: dict[str, str] = {"learned-hp-v1": "picd_desktop.base.learned:LearnedCodec"}
 
 
 def register(codec: BaseCodec, replace: bool = False) -> None:
@@ -26,6 +30,8 @@ def get_codec(codec_id: str, sha256: str | None = None) -> BaseCodec:
 
     Raises UnknownModelError when there is no such codec (or its parameters differ)."""
     codec = _CODECS.get(codec_id)
+    if codec is None and codec_id in _LAZY:
+        codec = _load_lazy(codec_id)
     if codec is None:
         raise UnknownModelError(
             f"unknown base codec {codec_id!r} (available: {', '.join(available())})")
@@ -42,8 +48,19 @@ def default_codec() -> BaseCodec:
 
 
 def available() -> list[str]:
-    """Ids of the registered codecs, sorted."""
-    return sorted(_CODECS)
+    """Ids of the registered codecs (loaded or not), sorted."""
+    return sorted(set(_CODECS) | set(_LAZY))
+
+
+def _load_lazy(codec_id: str) -> BaseCodec:
+    module, _, name = _LAZY[codec_id].partition(":")
+    try:
+        codec = getattr(importlib.import_module(module), name)()
+    except ImportError as exc:
+        raise UnknownModelError(
+            f"base codec {codec_id!r} needs a package that is not installed: {exc}") from exc
+    register(codec)
+    return codec
 
 
 register(ClassicCodec())

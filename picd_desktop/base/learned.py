@@ -1,0 +1,270 @@
+"""LearnedCodec: the base layer coded by a small learned hyperprior codec, in independent tiles.
+
+Payload: u8 version, u8 quality step (0..56, 1/8 per quality level), u8 flags (bit 0: ROI
+crops follow the tiles), u16 tile side; then per tile (row-major) u32 length, u32 CRC32 of
+the tile bytes, tile bytes = u32 z length, z (rANS), y (rANS); then with bit 0 the ROI crops
+(roi.py, AVIF) to the end. A tile is padded (edge) to a multiple of 64 and coded alone, so
+memory is bounded by the tile and a damaged tile loses only itself.
+
+Decoding is bit-exact on any machine (see models/base_net.py): the hyper-synthesis and the
+synthesis run on integers in float64; the CDF tables ship with the weights.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import struct
+import zlib
+from functools import cached_property
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from picd_desktop.base.classic import MAX_SIDE, avif_decode, avif_encode, check_size
+from picd_desktop.base.codec import QUALITY_MAX, QUALITY_MIN
+from picd_desktop.base.roi import decode_roi, encode_roi, merge_boxes
+from picd_desktop.format.errors import BaseLayerError, InputImageError
+from picd_desktop.models.base_net import (
+    AB,
+    LOG_SCALE_MIN,
+    N_SCALES,
+    QSTEPS,
+    STRIDE,
+    WB,
+    Y_CLAMP,
+    BaseNet,
+)
+from picd_desktop.models.weights import load_net
+from picd_desktop.text.glyphs import draw_glyphs, word_coverage
+from picd_desktop.text.layer import Box, TextLayer
+
+VERSION = 1
+TILE = 512
+_HEAD = struct.Struct("<BBBH")
+_TILE = struct.Struct("<II")
+_U32 = struct.Struct("<I")
+_FLAG_ROI = 1
+_LS0 = int(-LOG_SCALE_MIN * 2 ** AB)  # log-scale origin in units 2**-AB (exact: 144)
+
+
+def cond_planes(layer: TextLayer | None, size: tuple[int, int]) -> np.ndarray:
+    """The glyph condition (H, W, 5) uint8: glyph RGB premultiplied by alpha, alpha, and the
+    coverage of every word (drawn or not). Zeros without a layer."""
+    w, h = size
+    out = np.zeros((h, w, 5), np.uint8)
+    if layer is None:
+        return out
+    if (layer.width, layer.height) != (w, h):
+        raise BaseLayerError("text layer size differs from the base layer's")
+    rgba = np.asarray(draw_glyphs(layer)).astype(np.uint32)
+    a = rgba[..., 3:4]
+    out[..., :3] = (rgba[..., :3] * a + 127) // 255
+    out[..., 3] = rgba[..., 3]
+    out[..., 4] = word_coverage(layer)
+    return out
+
+
+def tiles(size: tuple[int, int], tile: int) -> list[tuple[int, int, int, int]]:
+    """Tile boxes (x0, y0, x1, y1), row-major."""
+    w, h = size
+    return [(x, y, min(x + tile, w), min(y + tile, h))
+            for y in range(0, h, tile) for x in range(0, w, tile)]
+
+
+def _pad(a: np.ndarray) -> np.ndarray:
+    h, w = a.shape[:2]
+    ph, pw = -(-h // STRIDE) * STRIDE - h, -(-w // STRIDE) * STRIDE - w
+    return np.pad(a, ((0, ph), (0, pw), (0, 0)), "edge") if ph or pw else a
+
+
+def _planes(a: np.ndarray) -> torch.Tensor:
+    """(H, W, C) uint8 -> (1, C, H, W) float64 integers."""
+    return torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1))).double()[None]
+
+
+def scale_index(log_scale_int: torch.Tensor) -> torch.Tensor:
+    """Scale-table index from exact log-scales (units 2**-AB): nearest of exp(LMIN + i/8)."""
+    step = 2 ** AB // 8
+    return torch.floor((log_scale_int + _LS0 + step // 2) / step).clamp(0, N_SCALES - 1)
+
+
+class LearnedCodec:
+    """Learned hyperprior base codec (see module doc); `name` is the model under
+    resources/models/ (or `directory`)."""
+
+    def __init__(self, name: str = "learned-hp-v1", directory=None, tile: int = TILE) -> None:
+        if tile % STRIDE or not STRIDE <= tile <= 4096:
+            raise ValueError(f"tile side must be a multiple of {STRIDE} in [64, 4096]")
+        self.name, self._dir, self.tile = name, directory, tile
+        self.id = name
+        card = self.card
+        desc = {"id": self.id, "version": VERSION, "weights": card["sha256"],
+                "config": card["config"], "tile": tile, "roi": "avif-roi-v1"}
+        self.sha256 = hashlib.sha256(json.dumps(desc, sort_keys=True).encode()).hexdigest()
+
+    @cached_property
+    def _loaded(self) -> tuple[BaseNet, dict]:
+        with torch.inference_mode(False):  # normal tensors, so recompress() can differentiate
+            return load_net(self.name, self._dir)
+
+    @property
+    def net(self) -> BaseNet:
+        return self._loaded[0]
+
+    @cached_property
+    def card(self) -> dict:
+        from picd_desktop.models.weights import CARD_FILE, model_dir  # noqa: PLC0415
+
+        d = self._dir or model_dir(self.name)
+        return json.loads((d / CARD_FILE).read_text())
+
+    # ---- encode -------------------------------------------------------------------------
+    def encode(self, image: Image.Image, quality: float, roi: list[Box] | None = None,
+               layer: TextLayer | None = None) -> bytes:
+        if image.width < 1 or image.height < 1:
+            raise InputImageError(f"empty image {image.size}")
+        if image.width > MAX_SIDE or image.height > MAX_SIDE:
+            raise InputImageError(f"image {image.size} too large")
+        qstep = _qstep(quality)
+        image = image.convert("RGB")
+        arr = np.asarray(image)
+        cond = cond_planes(layer, image.size)
+        parts = []
+        with torch.inference_mode():
+            for x0, y0, x1, y1 in tiles(image.size, self.tile):
+                data = self._encode_tile(arr[y0:y1, x0:x1], cond[y0:y1, x0:x1], qstep)
+                parts.append(_TILE.pack(len(data), zlib.crc32(data)) + data)
+        extra = b""
+        if roi:
+            q = int(40 + 4 * qstep / QSTEPS)
+            extra = encode_roi(image, merge_boxes(list(roi), image.size),
+                               lambda t: avif_encode(t, q), margin=0)
+        head = _HEAD.pack(VERSION, qstep, _FLAG_ROI if extra else 0, self.tile)
+        return head + b"".join(parts) + extra
+
+    def _encode_tile(self, rgb: np.ndarray, cond: np.ndarray, qstep: int) -> bytes:
+        net = self.net
+        x = _planes(_pad(rgb)).float() / 256
+        feats = net.features(_planes(_pad(cond)), exact=True)
+        ffeats = [None if f is None else f.float() / 2 ** AB for f in feats]
+        y = net.analysis(x, ffeats) * net.gains(qstep)[None, :, None, None].float()
+        z = net.hyper_analysis(y)
+        eb = net.entropy_bottleneck
+        z_str = eb.compress(z)[0]
+        z_hat = eb.decompress([z_str], z.shape[-2:])
+        means, idx = self._entropy_params(z_hat, feats[2])
+        y_str = net.gaussian_conditional.compress(y, idx, means.float() / 2 ** AB)[0]
+        return _U32.pack(len(z_str)) + z_str + y_str
+
+    def _entropy_params(self, z_hat: torch.Tensor, f16) -> tuple[torch.Tensor, torch.Tensor]:
+        means, log_scales = self.net.hyper_synthesis(z_hat.double(), f16, exact=True)
+        return means, scale_index(log_scales).int()
+
+    # ---- decode -------------------------------------------------------------------------
+    def decode(self, data: bytes, size: tuple[int, int],
+               layer: TextLayer | None = None) -> Image.Image:
+        image, damaged = self.decode_tiles(data, size, layer)
+        if damaged:
+            err = BaseLayerError(f"base layer tiles {damaged} damaged (CRC or payload)")
+            err.partial = image  # type: ignore[attr-defined]
+            err.damaged = damaged  # type: ignore[attr-defined]
+            raise err
+        return image
+
+    def decode_tiles(self, data: bytes, size: tuple[int, int], layer: TextLayer | None = None
+                     ) -> tuple[Image.Image, list[int]]:
+        """(image, indices of damaged tiles, painted mid-grey). Header or framing errors raise
+        BaseLayerError."""
+        w, h = check_size(size)
+        if len(data) < _HEAD.size:
+            raise BaseLayerError("base layer payload truncated (header)")
+        version, qstep, flags, tile = _HEAD.unpack_from(data)
+        if version != VERSION:
+            raise BaseLayerError(f"unsupported learned base layer version {version}")
+        if flags & ~_FLAG_ROI or qstep > (QUALITY_MAX - QUALITY_MIN) * QSTEPS or tile != self.tile:
+            raise BaseLayerError(f"bad learned base header (flags {flags}, q {qstep}, tile {tile})")
+        cond = cond_planes(layer, (w, h))
+        out = np.full((h, w, 3), 128, np.uint8)
+        damaged = []
+        pos = _HEAD.size
+        with torch.inference_mode():
+            for i, (x0, y0, x1, y1) in enumerate(tiles((w, h), tile)):
+                if pos + _TILE.size > len(data):
+                    raise BaseLayerError("base layer payload truncated (tile header)")
+                n, crc = _TILE.unpack_from(data, pos)
+                pos += _TILE.size
+                if pos + n > len(data):
+                    raise BaseLayerError("base layer payload truncated (tile)")
+                body = data[pos:pos + n]
+                pos += n
+                try:
+                    if zlib.crc32(body) != crc:
+                        raise BaseLayerError("tile CRC mismatch")
+                    px = self._decode_tile(body, cond[y0:y1, x0:x1], qstep)
+                    out[y0:y1, x0:x1] = px[:y1 - y0, :x1 - x0]
+                except (BaseLayerError, ValueError, RuntimeError):
+                    damaged.append(i)
+        image = Image.fromarray(out)
+        if flags & _FLAG_ROI:
+            if pos == len(data):
+                raise BaseLayerError("base layer payload truncated (ROI)")
+            decode_roi(data[pos:], image, avif_decode)
+        elif pos != len(data):
+            raise BaseLayerError("trailing bytes after the base layer")
+        return image, damaged
+
+    def _decode_tile(self, body: bytes, cond: np.ndarray, qstep: int) -> np.ndarray:
+        net = self.net
+        if len(body) < _U32.size:
+            raise BaseLayerError("tile truncated")
+        (nz,) = _U32.unpack_from(body)
+        if _U32.size + nz > len(body):
+            raise BaseLayerError("tile z length out of range")
+        ph, pw = (-(-s // STRIDE) * STRIDE for s in cond.shape[:2])
+        feats = net.features(_planes(_pad(cond)), exact=True)
+        z_hat = net.entropy_bottleneck.decompress([body[4:4 + nz]], (ph // STRIDE, pw // STRIDE))
+        means, idx = self._entropy_params(z_hat, feats[2])
+        y_hat = net.gaussian_conditional.decompress([body[4 + nz:]], idx, torch.float32,
+                                                    means.float() / 2 ** AB)
+        y_int = torch.round(y_hat.double() * 2 ** AB)
+        ig = net.inv_gain_int(qstep)[None, :, None, None]
+        lim = Y_CLAMP * 2 ** AB
+        y_in = torch.floor((y_int * ig + 2 ** (WB - 1)) / 2 ** WB).clamp(-lim, lim)
+        px = net.synthesis(y_in, feats, exact=True)
+        return px[0].permute(1, 2, 0).numpy().astype(np.uint8)
+
+    # ---- differentiable path ------------------------------------------------------------
+    def recompress(self, image: torch.Tensor, glyphs: torch.Tensor | None, quality: float
+                   ) -> torch.Tensor:
+        """What the decoder would give back for `image` (B, 3, H, W) in [0, 1], differentiable
+        (straight-through rounding). `glyphs`: (B, 5, H, W) condition planes / 255 in [0, 1]
+        (cond_planes), or None for none. Returns (B, 3, H, W) in [0, 1]."""
+        net = self.net
+        b, _, h, w = image.shape
+        ph, pw = -(-h // STRIDE) * STRIDE - h, -(-w // STRIDE) * STRIDE - w
+        x = F.pad(image, (0, pw, 0, ph), mode="replicate") * (255 / 256)
+        if glyphs is None:
+            glyphs = torch.zeros(b, 5, h, w, dtype=image.dtype, device=image.device)
+        c = F.pad(glyphs, (0, pw, 0, ph), mode="replicate") * (255 / 256)
+        qstep = _qstep(quality)
+        feats = net.features(c)
+        y = net.analysis(x, feats) * net.gains(qstep)[None, :, None, None]
+        z_hat = torch.round(net.hyper_analysis(y)) + 0 * y.sum()  # z is side information
+        means, log_scales = net.hyper_synthesis(z_hat.detach(), feats[2])
+        from picd_desktop.models.base_net import ste_round  # noqa: PLC0415
+
+        y_hat = ste_round(y - means) + means
+        ig = (net.inv_gain_int(qstep) / 2 ** WB).to(y)[None, :, None, None]
+        y_in = (ste_round(y_hat * ig * 2 ** AB) / 2 ** AB).clamp(-Y_CLAMP, Y_CLAMP)
+        out = net.synthesis(y_in, feats).clamp(0, 1)
+        return out[..., :h, :w]
+
+
+def _qstep(quality: float) -> int:
+    q = float(quality)
+    if not np.isfinite(q) or not QUALITY_MIN <= q <= QUALITY_MAX:
+        raise ValueError(f"quality {quality!r} outside [{QUALITY_MIN}, {QUALITY_MAX}]")
+    return BaseNet.quality_steps(q)

@@ -1,0 +1,192 @@
+"""LearnedCodec: round trip, bit-exact decoding across thread counts and algorithm modes,
+damaged tiles, the differentiable path, weights hash check, smoke training with resume."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from picd_desktop.base.learned import TILE, LearnedCodec, cond_planes, tiles
+from picd_desktop.format.errors import BaseLayerError, UnknownModelError
+from picd_desktop.models.weights import CARD_FILE, model_dir
+from picd_desktop.text.fit import build_layer
+from picd_desktop.text.ocr import run_ocr
+
+SAMPLE = Path(__file__).parents[2] / "resources/samples/web_git_config.png"
+
+
+@pytest.fixture(scope="module")
+def codec() -> LearnedCodec:
+    return LearnedCodec()
+
+
+@pytest.fixture(scope="module")
+def shot() -> tuple[Image.Image, object]:
+    """(cleaned, layer) of a 640x448 crop of a real screenshot (two 512 px tiles), through
+    real OCR and build_layer."""
+    img = Image.open(SAMPLE).convert("RGB").crop((0, 0, 640, 448))
+    layer, cleaned, _roi = build_layer(img, run_ocr(img))
+    return cleaned, layer
+
+
+def _psnr(a: Image.Image, b: Image.Image) -> float:
+    d = np.asarray(a, float) - np.asarray(b, float)
+    return float(10 * np.log10(255 ** 2 / max(np.mean(d ** 2), 1e-9)))
+
+
+def test_round_trip(codec: LearnedCodec, shot) -> None:
+    img, layer = shot
+    sizes = []
+    for q in (1.0, 8.0):
+        data = codec.encode(img, q, layer=layer)
+        out = codec.decode(data, img.size, layer)
+        assert out.size == img.size and out.mode == "RGB"
+        assert _psnr(img, out) > 12.0  # the 15-min CPU model measures ~15-20 dB here
+        sizes.append(len(data))
+    assert sizes[0] < sizes[1]
+
+
+_THREADS_SCRIPT = """
+import hashlib, sys, torch
+from PIL import Image
+from picd_desktop.base.learned import LearnedCodec
+from picd_desktop.text.coder import decode_layer
+img = Image.open(sys.argv[1]).convert("RGB")
+layer = decode_layer(open(sys.argv[2], "rb").read())
+codec = LearnedCodec()
+data = open(sys.argv[3], "rb").read()
+for threads in (1, 2):
+    for det in (False, True):
+        torch.set_num_threads(threads)
+        torch.use_deterministic_algorithms(det)
+        assert torch.get_num_threads() == threads
+        enc = codec.encode(img, 4.5, layer=layer)
+        out = codec.decode(data, img.size, layer)
+        print(hashlib.sha256(enc).hexdigest(), hashlib.sha256(out.tobytes()).hexdigest())
+"""
+
+
+def test_decode_bit_exact_across_threads_and_algorithms(codec: LearnedCodec, shot,
+                                                        tmp_path: Path) -> None:
+    """Encode here; in a fresh process without OMP_THREAD_LIMIT (so 2 threads really run)
+    encode and decode with 1 / 2 threads, deterministic algorithms off / on: identical."""
+    from picd_desktop.text.coder import encode_layer
+
+    img, layer = shot
+    data = codec.encode(img, 4.5, layer=layer)
+    ref = (hashlib.sha256(data).hexdigest(),
+           hashlib.sha256(codec.decode(data, img.size, layer).tobytes()).hexdigest())
+    img.save(tmp_path / "a.png")
+    (tmp_path / "a.layer").write_bytes(encode_layer(layer))
+    (tmp_path / "a.base").write_bytes(data)
+    env = {k: v for k, v in os.environ.items() if k != "OMP_THREAD_LIMIT"}
+    run = subprocess.run([sys.executable, "-c", _THREADS_SCRIPT, str(tmp_path / "a.png"),
+                          str(tmp_path / "a.layer"), str(tmp_path / "a.base")],
+                         env=env, capture_output=True, text=True, timeout=300,
+                         cwd=Path(__file__).parents[2])
+    assert run.returncode == 0, run.stderr[-2000:]
+    got = [tuple(line.split()) for line in run.stdout.split("\n") if line.strip()]
+    assert got == [ref] * 4
+
+
+def test_damaged_tile_loses_only_itself(codec: LearnedCodec, shot) -> None:
+    img, layer = shot
+    data = bytearray(codec.encode(img, 3.0, layer=layer))
+    good = np.asarray(codec.decode(bytes(data), img.size, layer))
+    boxes = tiles(img.size, TILE)
+    assert len(boxes) == 2
+    # tile 1 starts after the 5-byte header, tile 0's 8-byte frame and body
+    n0 = int.from_bytes(data[5:9], "little")
+    at = 5 + 8 + n0 + 8 + 6
+    data[at] ^= 0x5A
+    with pytest.raises(BaseLayerError) as info:
+        codec.decode(bytes(data), img.size, layer)
+    assert info.value.damaged == [1]
+    part = np.asarray(info.value.partial)
+    x0, y0, x1, y1 = boxes[0]
+    assert np.array_equal(part[y0:y1, x0:x1], good[y0:y1, x0:x1])
+    x0, y0, x1, y1 = boxes[1]
+    assert (part[y0:y1, x0:x1] == 128).all()
+
+
+def test_bad_headers_raise_typed_errors(codec: LearnedCodec, shot) -> None:
+    img, layer = shot
+    data = codec.encode(img, 2.0, layer=layer)
+    for bad in (data[:3], data[:20], b"\x09" + data[1:], data + b"x"):
+        with pytest.raises(BaseLayerError):
+            codec.decode(bad, img.size, layer)
+    with pytest.raises(BaseLayerError):
+        codec.decode(data, (641, 448), layer)
+
+
+def test_roi_crops_are_pasted(codec: LearnedCodec, shot) -> None:
+    img, layer = shot
+    box = (10, 10, 120, 40)
+    plain = codec.decode(codec.encode(img, 1.0, layer=layer), img.size, layer)
+    with_roi = codec.decode(codec.encode(img, 1.0, roi=[box], layer=layer), img.size, layer)
+    crop = (box[0], box[1], box[2], box[3])
+    assert _psnr(img.crop(crop), with_roi.crop(crop)) > _psnr(img.crop(crop), plain.crop(crop))
+
+
+def test_recompress_is_differentiable_and_matches_decoder(codec: LearnedCodec, shot) -> None:
+    img, layer = shot
+    x = torch.from_numpy(np.asarray(img).copy()).permute(2, 0, 1)[None].float() / 255
+    c = torch.from_numpy(cond_planes(layer, img.size)).permute(2, 0, 1)[None].float() / 255
+    x.requires_grad_(True)
+    out = codec.recompress(x, c, 4.0)
+    out.mean().backward()
+    assert out.shape == x.shape and x.grad is not None and x.grad.abs().sum() > 0
+    real = np.asarray(codec.decode(codec.encode(img, 4.0, layer=layer), img.size, layer))
+    sim = (out.detach()[0].permute(1, 2, 0).numpy() * 255).round()
+    mse = np.mean((sim - real) ** 2)
+    assert 10 * np.log10(255 ** 2 / max(mse, 1e-9)) > 30.0
+
+
+def test_weights_hash_is_checked(tmp_path: Path) -> None:
+    d = tmp_path / "learned-hp-v1"
+    shutil.copytree(model_dir("learned-hp-v1"), d)
+    card = json.loads((d / CARD_FILE).read_text())
+    card["sha256"] = "0" * 64
+    (d / CARD_FILE).write_text(json.dumps(card))
+    with pytest.raises(UnknownModelError):
+        _ = LearnedCodec(directory=d).net
+
+
+def test_smoke_training_resumes(tmp_path: Path, shot) -> None:
+    from picd_desktop.train import base_codec
+
+    img, _layer = shot
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    img.save(cache / "a.png")
+    np.save(cache / "a.cond.npy", cond_planes(_layer, img.size))
+    (cache / "manifest.json").write_text(json.dumps([{"name": "a", "source": "test"}]))
+    argv = ["--smoke", "--data", str(cache), "--ckpt", str(tmp_path / "ck"), "--device", "cpu"]
+    first = base_codec.train(base_codec.parse(argv))
+    assert first["steps"] == 3
+    second = base_codec.train(base_codec.parse([*argv, "--export", str(tmp_path / "m")]))
+    assert second["steps"] == 6  # resumed from the checkpoint, 3 more steps
+    out = LearnedCodec("m", directory=tmp_path / "m")
+    data = out.encode(img, 2.0, layer=_layer)
+    assert zlib.crc32(data) == zlib.crc32(out.encode(img, 2.0, layer=_layer))
+    assert out.decode(data, img.size, _layer).size == img.size
+
+
+def test_registry_loads_the_learned_codec_on_first_use() -> None:
+    from picd_desktop.base import registry
+
+    assert "learned-hp-v1" in registry.available()
+    codec = registry.get_codec("learned-hp-v1")
+    assert codec.id == "learned-hp-v1" and registry.get_codec("learned-hp-v1") is codec
+    assert registry.default_codec().id == "avif-ds-v3"  # classic stays the default
