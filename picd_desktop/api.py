@@ -32,6 +32,7 @@ from picd_desktop.text.fit import build_layer
 from picd_desktop.text.glyphs import draw_glyphs
 from picd_desktop.text.layer import TextLayer
 from picd_desktop.text.ocr import run_ocr
+from picd_desktop.text.photo import confident_words, is_photo_like
 from picd_desktop.text.residual import residual_ink_boxes
 
 DEFAULT_QUALITY = 3
@@ -95,8 +96,12 @@ def encode(
 
     report("ocr", 0, 3)
     page = run_ocr(rgb, lang)
+    photo = is_photo_like(rgb)
+    if photo:  # OCR noise in foliage and fur: no region-of-interest bits for it
+        page = confident_words(page)
     layer, cleaned, roi = build_layer(rgb, page)
-    roi = roi + _residual_roi(rgb, layer)
+    if not photo:
+        roi = roi + _residual_roi(rgb, layer)
     text = coder.encode_layer(layer)
     thumb = make_thumbnail(rgb)
     meta = {"app": f"picd-desktop {__version__}", **(meta or {})}
