@@ -242,6 +242,11 @@ def decode(
     return render.render(base, draw_glyphs(layer), layer, progress=progress, cancel=cancel)
 
 
+def available_renderers() -> list[str]:
+    """Names accepted by `decode(renderer=...)`."""
+    return render_registry.available_renderers()
+
+
 def decode_layers(source: PicdSource) -> tuple[Image.Image, TextLayer]:
     """The decoded base image and text layer, for renderers and inspection."""
     pf = _read(source, want_base=True)

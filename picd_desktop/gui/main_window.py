@@ -613,9 +613,8 @@ class MainWindow(QMainWindow):
     # settings -----------------------------------------------------------------------------
     def settings_dialog(self) -> None:
         from picd_desktop.gui.settings_dialog import SettingsDialog
-        from picd_desktop.render.registry import available_renderers
 
-        dialog = SettingsDialog(self.settings, available_renderers(), self)
+        dialog = SettingsDialog(self.settings, api.available_renderers(), self)
         dialog.accepted.connect(lambda: self.apply_settings(dialog.result_settings()))
         self._dialogs = [dialog]
         dialog.open()
