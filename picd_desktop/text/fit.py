@@ -50,10 +50,11 @@ MAX_FIT_WORDS = 8  # words of a line used to choose its font (enough evidence, b
 INK_MIN = 0.08  # coverage that counts as (anti-aliased) ink when measuring extents
 # Characters OCR mixes up (what each may really be) and characters it invents or drops.
 CONFUSABLE = {
-    "e": "c", "c": "eo", "o": "0ae", "0": "oO", "O": "0Q", "l": "1I|i", "1": "lIL", "I": "l1",
-    "i": "lj", "j": "i", "s": "5", "5": "sS", "S": "5", "h": "nb", "b": "h",
+    "e": "c", "c": "eo", "o": "0ae", "0": "oO86", "O": "0Q", "l": "1I|i", "1": "lIL7", "I": "l1",
+    "i": "lj", "j": "i", "s": "5", "S": "5", "h": "nb", "b": "h",
     "u": "vn", "v": "uyV", "V": "v", "m": "n", "n": "hum", "w": "W", "W": "w", "k": "K",
-    "a": "oe", "B": "8", "8": "B3", "3": "8", "Z": "2", "2": "Z",
+    "a": "oe", "B": "8", "8": "B3069", "3": "8", "Z": "2", "2": "Z7",
+    "4": "A", "6": "8G5b", "9": "8g", "7": "1", "5": "sS6",
     "g": "q", "q": "g", "t": "f", "f": "t", "r": "x", "x": "r", "y": "v", "G": "C", "C": "G",
     ".": ",", ",": ".", ":": ";", ";": ":", "(": "[", ")": "]", "[": "(", "]": ")",
     "-": "_", "_": "-",

@@ -172,3 +172,8 @@ def test_a_lone_case_twin_word_is_not_drawn() -> None:
 def test_case_twins_are_variants() -> None:
     assert "Sox" in variants("sox") and "cOw" in variants("cow")
     assert "command" in variants("cornmand") and "Effects..." in variants("Effects..")
+
+
+def test_digit_lookalikes_are_variants() -> None:
+    assert {"440", "446", "449"} <= set(variants("448"))
+    assert "3.7" in variants("3.1") and "31" in variants("3.1")
