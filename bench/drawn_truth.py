@@ -23,18 +23,9 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from picd_desktop import api  # noqa: E402
+from picd_desktop.verify import overlap  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
-
-
-def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
-    """Intersection over the smaller box's area."""
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    if w <= 0 or h <= 0:
-        return 0.0
-    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
-    return w * h / max(smaller, 1)
 
 
 def check_image(image: Path, truth: Path, quality: float) -> dict:
@@ -48,8 +39,8 @@ def check_image(image: Path, truth: Path, quality: float) -> dict:
             continue
         drawn += 1
         box = line.word_box(word)
-        best = max(words, key=lambda t: _overlap(box, tuple(t["box"])), default=None)
-        if best is None or _overlap(box, tuple(best["box"])) < 0.5:
+        best = max(words, key=lambda t: overlap(box, tuple(t["box"])), default=None)
+        if best is None or overlap(box, tuple(best["box"])) < 0.5:
             unmatched += 1
             wrong.append((word.text, ""))
         elif best["text"] == word.text:

@@ -60,7 +60,7 @@ class VerifyReport:
         }
 
 
-def _overlap(a: Box, b: Box) -> float:
+def overlap(a: Box, b: Box) -> float:
     """Intersection area over the smaller box's area."""
     w = min(a[2], b[2]) - max(a[0], b[0])
     h = min(a[3], b[3]) - max(a[1], b[1])
@@ -76,7 +76,7 @@ def compare(layer: TextLayer, page: OcrPage) -> VerifyReport:
     checks = []
     for line, word in layer.words():
         box = line.word_box(word)
-        hits = [w for w in found_words if _overlap(box, w.box) > 0.5]
+        hits = [w for w in found_words if overlap(box, w.box) > 0.5]
         texts = [w.text for w in hits]
         if word.text in texts:
             status: Status = "verified"

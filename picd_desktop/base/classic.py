@@ -33,7 +33,7 @@ from PIL import Image
 
 from picd_desktop.base import inkmask, maskcoder, rules
 from picd_desktop.base.codec import QUALITY_MAX, QUALITY_MIN
-from picd_desktop.base.roi import MARGIN, decode_roi, encode_roi, merge_boxes
+from picd_desktop.base.roi import MARGIN, decode_tail, encode_roi, merge_boxes
 from picd_desktop.format.errors import BaseLayerError, InputImageError
 from picd_desktop.text.glyphs import word_coverage
 from picd_desktop.text.layer import Box, TextLayer
@@ -120,6 +120,14 @@ def avif_decode(data: bytes, max_pixels: int) -> Image.Image:
         raise BaseLayerError(f"cannot decode AVIF payload: {exc}") from exc
 
 
+def check_input(image: Image.Image) -> None:
+    """InputImageError unless `image` has a size the base codecs can code."""
+    if image.width < 1 or image.height < 1:
+        raise InputImageError(f"empty image {image.size}")
+    if image.width > MAX_SIDE or image.height > MAX_SIDE:
+        raise InputImageError(f"image {image.size} too large")
+
+
 def check_size(size: tuple[int, int]) -> tuple[int, int]:
     """Validate an image size (w, h) given to the decoder."""
     try:
@@ -164,10 +172,7 @@ class ClassicCodec:
 
     def encode(self, image: Image.Image, quality: float, roi: list[Box] | None = None,
                layer: TextLayer | None = None) -> bytes:
-        if image.width < 1 or image.height < 1:
-            raise InputImageError(f"empty image {image.size}")
-        if image.width > MAX_SIDE or image.height > MAX_SIDE:
-            raise InputImageError(f"image {image.size} too large")
+        check_input(image)
         image = image.convert("RGB")
         step = _step(quality)
         w, h = image.size
@@ -242,12 +247,7 @@ class ClassicCodec:
             inkmask.decode_masks(ink, canvas, pred)
         if canvas is not None:
             out = Image.fromarray(canvas)
-        if flags & _FLAG_ROI:
-            if end == len(data):
-                raise BaseLayerError("base layer payload truncated (ROI)")
-            decode_roi(data[end:], out, avif_decode)
-        elif end != len(data):
-            raise BaseLayerError("trailing bytes after the base layer")
+        decode_tail(data, end, out, bool(flags & _FLAG_ROI), avif_decode)
         return out
 
 

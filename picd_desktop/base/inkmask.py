@@ -24,6 +24,7 @@ import numpy as np
 
 from picd_desktop.base import maskcoder
 from picd_desktop.base.roi import MAX_CROPS
+from picd_desktop.base.tables import deflate, inflate_exact
 from picd_desktop.format.errors import BaseLayerError
 from picd_desktop.text.layer import Box
 
@@ -170,8 +171,7 @@ def encode_masks(inks: list[InkBox], bits: int = BITS, pred: np.ndarray | None =
     cols = np.array([[*ink.box[:2], ink.box[2] - ink.box[0], ink.box[3] - ink.box[1]]
                      for ink in inks], "<u2").T
     colours = np.array([[*ink.fg, *ink.bg] for ink in inks], np.uint8).T
-    z = zlib.compressobj(9, zlib.DEFLATED, -15, 9)
-    table = z.compress(cols.tobytes() + colours.tobytes()) + z.flush()
+    table = deflate(cols.tobytes() + colours.tobytes())
     preds = [_prediction(pred, ink.box) for ink in inks]
     coded = maskcoder.encode([ink.mask for ink in inks], preds, bits)
     masks_crc = _crc([ink.mask for ink in inks])
@@ -190,13 +190,7 @@ def decode_masks(data: bytes, canvas: np.ndarray, pred: np.ndarray | None = None
     if bits not in (1, 2) or not 0 < count <= MAX_CROPS or _HEAD.size + n > len(data):
         raise BaseLayerError(f"bad ink mask header ({bits} bits, {count} boxes, table {n} B)")
     want = count * 14
-    try:
-        z = zlib.decompressobj(-15)
-        raw = z.decompress(data[_HEAD.size:_HEAD.size + n], want + 1)
-        if len(raw) != want or not z.eof or z.unconsumed_tail or z.unused_data:
-            raise BaseLayerError("bad ink mask box table")
-    except zlib.error as exc:
-        raise BaseLayerError(f"bad ink mask box table: {exc}") from exc
+    raw = inflate_exact(data[_HEAD.size:_HEAD.size + n], want, "ink mask box table")
     x, y, w, h = np.frombuffer(raw[:count * 8], "<u2").reshape(4, count).astype(np.int64)
     colours = np.frombuffer(raw[count * 8:], np.uint8).reshape(6, count).T
     ch, cw = canvas.shape[:2]

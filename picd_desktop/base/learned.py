@@ -23,10 +23,15 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from picd_desktop.base.classic import MAX_SIDE, avif_decode, avif_encode, check_size
+from picd_desktop.base.classic import (
+    avif_decode,
+    avif_encode,
+    check_input,
+    check_size,
+)
 from picd_desktop.base.codec import QUALITY_MAX, QUALITY_MIN
-from picd_desktop.base.roi import decode_roi, encode_roi, merge_boxes
-from picd_desktop.format.errors import BaseLayerError, InputImageError
+from picd_desktop.base.roi import decode_tail, encode_roi, merge_boxes
+from picd_desktop.format.errors import BaseLayerError
 from picd_desktop.models.base_net import (
     AB,
     LOG_SCALE_MIN,
@@ -124,10 +129,7 @@ class LearnedCodec:
     # ---- encode -------------------------------------------------------------------------
     def encode(self, image: Image.Image, quality: float, roi: list[Box] | None = None,
                layer: TextLayer | None = None) -> bytes:
-        if image.width < 1 or image.height < 1:
-            raise InputImageError(f"empty image {image.size}")
-        if image.width > MAX_SIDE or image.height > MAX_SIDE:
-            raise InputImageError(f"image {image.size} too large")
+        check_input(image)
         qstep = _qstep(quality)
         image = image.convert("RGB")
         arr = np.asarray(image)
@@ -208,12 +210,7 @@ class LearnedCodec:
                 except (BaseLayerError, ValueError, RuntimeError):
                     damaged.append(i)
         image = Image.fromarray(out)
-        if flags & _FLAG_ROI:
-            if pos == len(data):
-                raise BaseLayerError("base layer payload truncated (ROI)")
-            decode_roi(data[pos:], image, avif_decode)
-        elif pos != len(data):
-            raise BaseLayerError("trailing bytes after the base layer")
+        decode_tail(data, pos, image, bool(flags & _FLAG_ROI), avif_decode)
         return image, damaged
 
     def _decode_tile(self, body: bytes, cond: np.ndarray, qstep: int) -> np.ndarray:

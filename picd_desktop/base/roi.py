@@ -146,3 +146,15 @@ def decode_roi(data: bytes, canvas: Image.Image, decode: Decoder) -> None:
         if ax + w > atlas.width or ay + h > atlas.height:
             raise BaseLayerError("ROI crop outside its atlas")
         canvas.paste(atlas.crop((ax, ay, ax + w, ay + h)), (x, y))
+
+
+def decode_tail(data: bytes, pos: int, canvas: Image.Image, has_roi: bool,
+                decode: Decoder) -> None:
+    """The end of a base-layer payload: the ROI crops from `pos` when `has_roi` (pasted onto
+    `canvas`), else nothing at all may follow."""
+    if has_roi:
+        if pos == len(data):
+            raise BaseLayerError("base layer payload truncated (ROI)")
+        decode_roi(data[pos:], canvas, decode)
+    elif pos != len(data):
+        raise BaseLayerError("trailing bytes after the base layer")

@@ -12,11 +12,11 @@ Payload: u16 count, then the raw deflate of the columns x, y, w, h as u16 and r,
 from __future__ import annotations
 
 import struct
-import zlib
 from dataclasses import dataclass
 
 import numpy as np
 
+from picd_desktop.base.tables import deflate, inflate_exact
 from picd_desktop.format.errors import BaseLayerError
 
 MIN_LENGTH = 24  # px: shorter runs are glyph strokes, icons
@@ -135,8 +135,7 @@ def encode(rules: list[Rule]) -> bytes:
         return b""
     cols = np.array([[r.x, r.y, r.w, r.h] for r in rules], "<u2").T
     colours = np.array([r.colour for r in rules], np.uint8).T
-    z = zlib.compressobj(9, zlib.DEFLATED, -15, 9)
-    return _COUNT.pack(len(rules)) + z.compress(cols.tobytes() + colours.tobytes()) + z.flush()
+    return _COUNT.pack(len(rules)) + deflate(cols.tobytes() + colours.tobytes())
 
 
 def paint(data: bytes, canvas: np.ndarray) -> None:
@@ -147,13 +146,7 @@ def paint(data: bytes, canvas: np.ndarray) -> None:
     if not 0 < count <= MAX_RULES:
         raise BaseLayerError(f"bad rule count {count}")
     want = count * 11
-    try:
-        z = zlib.decompressobj(-15)
-        raw = z.decompress(data[_COUNT.size:], want + 1)
-        if len(raw) != want or not z.eof or z.unconsumed_tail or z.unused_data:
-            raise BaseLayerError("bad rules table")
-    except zlib.error as exc:
-        raise BaseLayerError(f"bad rules table: {exc}") from exc
+    raw = inflate_exact(data[_COUNT.size:], want, "rules table")
     x, y, w, h = np.frombuffer(raw[:count * 8], "<u2").reshape(4, count).astype(np.int64)
     colours = np.frombuffer(raw[count * 8:], np.uint8).reshape(3, count).T
     height, width = canvas.shape[:2]

@@ -13,14 +13,16 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import app_fixtures
 import pytest
 from PIL import Image
-from screens import render_screenshot
 
-from picd_desktop import api
 from picd_desktop.format.errors import Cancelled
 from picd_desktop.render import registry
 from picd_desktop.render.composite import CompositeRenderer
+
+xdg_home = app_fixtures.xdg_home  # shared fixtures (tests/app_fixtures.py)
+picd_bytes = app_fixtures.picd_bytes
 
 STEPPED = "stepped-test"
 
@@ -53,19 +55,6 @@ class SteppedRenderer:
 registry.register(STEPPED, lambda **options: SteppedRenderer(**options))
 
 
-@pytest.fixture(autouse=True)
-def xdg_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in ("CONFIG", "DATA", "CACHE"):
-        folder = tmp_path / f"xdg-{name.lower()}"
-        folder.mkdir()
-        monkeypatch.setenv(f"XDG_{name}_HOME", str(folder))
-    return tmp_path
-
-
-@pytest.fixture(scope="session")
-def picd_bytes() -> bytes:
-    """A real .picd of the test screenshot (encoded once: OCR takes seconds)."""
-    return api.encode(render_screenshot(), quality=3, meta={"png_bytes": 20_000})
 
 
 @pytest.fixture
