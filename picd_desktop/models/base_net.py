@@ -75,34 +75,26 @@ class NetConfig:
         return asdict(self)
 
 
-class _RoundSTE(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x: Tensor) -> Tensor:  # noqa: D102
-        return torch.round(x)
+class _StraightThrough(torch.autograd.Function):
+    """`op(x)` forward (exact), identity gradient backward."""
 
     @staticmethod
-    def backward(ctx, g: Tensor) -> Tensor:  # noqa: D102
-        return g
-
-
-class _FloorSTE(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x: Tensor) -> Tensor:  # noqa: D102
-        return torch.floor(x)
+    def forward(ctx, x: Tensor, op) -> Tensor:  # noqa: D102
+        return op(x)
 
     @staticmethod
-    def backward(ctx, g: Tensor) -> Tensor:  # noqa: D102
-        return g
+    def backward(ctx, g: Tensor) -> tuple[Tensor, None]:  # noqa: D102
+        return g, None
 
 
 def ste_round(x: Tensor) -> Tensor:
     """Round with a straight-through gradient."""
-    return _RoundSTE.apply(x)
+    return _StraightThrough.apply(x, torch.round)
 
 
 def ste_floor(x: Tensor) -> Tensor:
     """Floor with a straight-through gradient."""
-    return _FloorSTE.apply(x)
+    return _StraightThrough.apply(x, torch.floor)
 
 
 class QConv(nn.Module):
