@@ -580,6 +580,9 @@ def decide_line(
     alone = len(line.words) == 1
     for word, check in zip(line.words, checks, strict=True):
         ok = passes(check, word, cfg, limit) and not (alone and _case_ambiguous(word.text))
+        # A word whose aligned rendering starts left of the image is cut by the border: its
+        # hidden part was never verified, so it is not drawn.
+        ok = ok and word.x0 + check.dx >= 0
         shift = check.dx if ok else 0
         words.append(Word(word.text, word.x0 + shift, word.x1 + shift, drawn=ok))
     if cfg.per_line and not all(w.drawn for w in words):

@@ -177,3 +177,15 @@ def test_case_twins_are_variants() -> None:
 def test_digit_lookalikes_are_variants() -> None:
     assert {"440", "446", "449"} <= set(variants("448"))
     assert "3.7" in variants("3.1") and "31" in variants("3.1")
+
+
+def test_a_word_cut_by_the_left_border_is_not_drawn_or_shifted_out():
+    from picd_desktop.text.fit import WordCheck, decide_line
+
+    good = WordCheck(conf=96.0, width_err=0.0, dice=1.0, window_err=0.0, blob=0.0, margin=1.0,
+                     dx=-1, drawable=True)
+    line = Line(y0=0, y1=20, baseline=15, font_id=0, font_size=14, fg=(0, 0, 0),
+                bg=(255, 255, 255), words=(Word("an", 0, 16), Word("elsewhere", 70, 100)))
+    out = decide_line(line, [good, good], FitConfig())
+    assert out.words[0].x0 == 0 and not out.words[0].drawn  # would start at x = -1
+    assert out.words[1].drawn and (out.words[1].x0, out.words[1].x1) == (69, 99)
