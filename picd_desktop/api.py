@@ -216,11 +216,15 @@ def decode(
     renderer: str = "composite",
     device: str = "auto",
     steps: int | None = None,
+    guidance: bool = False,
+    seed: int = 0,
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
 ) -> Image.Image:
     """Decode `.picd` bytes or a path to an RGB image.
 
+    `renderer` is one of `available_renderers()`; "diffusion" takes `device` (auto, cpu,
+    cuda), `steps` (default 4), `guidance` (OCR + re-compression guidance) and `seed`.
     `progress(step, total, preview)` receives intermediate renders; `cancel()` returning True
     stops the render (Cancelled). Lossless files decode to their exact pixels.
     """
@@ -237,7 +241,7 @@ def decode(
         return base
     options: dict = {}
     if renderer != "composite":
-        options = {"device": device, "steps": steps}
+        options = {"device": device, "steps": steps, "guidance": guidance, "seed": seed}
     render = render_registry.get_renderer(renderer, **options)
     return render.render(base, draw_glyphs(layer), layer, progress=progress, cancel=cancel)
 

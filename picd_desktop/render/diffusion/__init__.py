@@ -1,0 +1,1 @@
+"""The diffusion renderer: a small conditional pixel-space diffusion model (PICD's renderer)."""
