@@ -102,10 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     save("archive_search")
 
     grab = Image.open(ROOT / "resources/samples/web_git_config.png").convert("RGB")
-    selector = RegionSelector(to_qimage(grab))
+    selector = RegionSelector(to_qimage(grab))  # what RegionSession shows on each screen
     selector.resize(grab.size[0], grab.size[1])
     selector.show()
-    selector.set_selection(QRect(120, 160, 520, 300))
+    selector.set_selection(QRect(120, 160, 400, 140))
     app.processEvents()
     path = args.out / "region_selector.png"
     selector.grab().save(str(path))

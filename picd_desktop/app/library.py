@@ -71,6 +71,17 @@ def source_png_bytes(source: ImageSource, rgb: Image.Image) -> int:
     return png_size(rgb)
 
 
+def encode_entry(image: ImageSource, *, quality: float = api.DEFAULT_QUALITY,
+                 lang: str = "eng", source: str = "capture",
+                 stage: StageFn | None = None) -> tuple[bytes, int]:
+    """`.picd` bytes of an archive entry (META: PNG size and source name) and the PNG size."""
+    rgb = load_image(image)
+    png = source_png_bytes(image, rgb)
+    data = api.encode(rgb, quality=quality, lang=lang, stage=stage,
+                      meta={"png_bytes": png, "source": source})
+    return data, png
+
+
 def read_entry(path: str | os.PathLike) -> Entry:
     """Describe one `.picd` file from its header, text layer and META (no image decoding)."""
     p = Path(path)
@@ -112,12 +123,14 @@ class Library:
         stage: StageFn | None = None,
     ) -> Added:
         """Encode `image` and save it under a new unique name in the archive."""
-        rgb = load_image(image)
-        png = source_png_bytes(image, rgb)
-        data = api.encode(rgb, quality=quality, lang=lang, stage=stage,
-                          meta={"png_bytes": png, "source": _source_name(image)})
+        data, png = encode_entry(image, quality=quality, lang=lang,
+                                 source=source_name(image), stage=stage)
+        return self.add_encoded(data, png, name)
+
+    def add_encoded(self, data: bytes, png_bytes: int, name: str | None = None) -> Added:
+        """Save what `encode_entry` made (e.g. in `app.encoder`'s child) under a new name."""
         path = self.save(data, name or _capture_name())
-        return Added(path, len(data), png)
+        return Added(path, len(data), png_bytes)
 
     def save(self, data: bytes, stem: str) -> Path:
         """Write `data` as `<stem>.picd`, or `<stem>-2.picd` etc. if taken (race-safe)."""
@@ -165,7 +178,8 @@ def _capture_name() -> str:
     return time.strftime("capture-%Y%m%d-%H%M%S")
 
 
-def _source_name(image: ImageSource) -> str:
+def source_name(image: ImageSource) -> str:
+    """The file name of a path source, else "capture"."""
     if isinstance(image, str | os.PathLike):
         return Path(image).name
     return "capture"

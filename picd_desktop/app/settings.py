@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from platformdirs import user_config_dir, user_data_dir
 from picd_desktop.fsutil import write_atomic
 
 APP_NAME = "picd-desktop"
+DECODE_SEED = 0  # renders are reproducible: the same file always gives the same picture
 DEVICES = ("auto", "cpu", "cuda")
 
 
@@ -83,6 +85,24 @@ def save(settings: Settings, path: str | os.PathLike | None = None) -> Path:
     data = json.dumps(asdict(settings.validated()), indent=2, sort_keys=True) + "\n"
     write_atomic(target, data.encode("utf-8"), overwrite=True)
     return target
+
+
+def decode_options(settings: Settings, accepted: Iterable[str] | None = None) -> dict:
+    """`api.decode` keywords for `settings`: renderer, device and steps; guidance and a fixed
+    seed for a renderer other than "composite". Only the names in `accepted` (default: the
+    parameters of `api.decode`) are passed, so an older API never sees an unknown keyword."""
+    options: dict = {"renderer": settings.renderer}
+    if settings.renderer != "composite":
+        options.update(device=settings.device, steps=settings.steps,
+                       guidance=settings.guidance, seed=DECODE_SEED)
+    if accepted is None:
+        import inspect
+
+        from picd_desktop import api
+
+        accepted = inspect.signature(api.decode).parameters
+    names = set(accepted)
+    return {k: v for k, v in options.items() if k in names}
 
 
 def device_label(device: str = "auto") -> str:

@@ -1,66 +1,40 @@
-"""The main window: viewer and archive tabs, menus, status bar; it wires workers to views.
+"""The main window: viewer and archive tabs, menus, status bar, wired to four controllers.
 
-All long work runs in workers (gui/workers.py); the slots here only start jobs and hand
-their results to the views. Observable signals (`decoded`, `verified`, ...) report what
-happened, for tests and scripts.
+Capture, encode, decode and archive work lives in controllers (gui/*_controller.py) that run
+workers and report through signals; the window shows what they report. Observable signals
+(`decoded`, `verified`, ...) tell tests and scripts what happened.
 """
 
 from __future__ import annotations
 
-import io
-import time
 from pathlib import Path
 
 from PIL import Image
-from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import (
-    QAction,
-    QCloseEvent,
-    QDesktopServices,
-    QDragEnterEvent,
-    QDropEvent,
-    QGuiApplication,
-    QIcon,
-    QImage,
-    QKeySequence,
-)
-from PySide6.QtWidgets import (
-    QFileDialog,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QProgressBar,
-    QPushButton,
-    QTabWidget,
-    QWidget,
-)
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QIcon, QImage
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QTabWidget, QWidget
 
 from picd_desktop import api
-from picd_desktop.app import capture
 from picd_desktop.app import settings as settings_store
-from picd_desktop.app.index import Index, hit_boxes
+from picd_desktop.app.encoder import EncoderProcess
+from picd_desktop.app.index import hit_boxes
 from picd_desktop.app.library import Added, Library
 from picd_desktop.app.settings import Settings
-from picd_desktop.fsutil import write_atomic
+from picd_desktop.gui.archive_controller import ArchiveController
 from picd_desktop.gui.archive_view import ArchiveView, human_bytes
+from picd_desktop.gui.capture_controller import CaptureController
+from picd_desktop.gui.decode_controller import DecodeController
+from picd_desktop.gui.encode_controller import EncodeController
+from picd_desktop.gui.menus import build_menus
 from picd_desktop.gui.overlay import Overlay, summary
-from picd_desktop.gui.region_selector import RegionSelector
+from picd_desktop.gui.status import StatusBar
 from picd_desktop.gui.viewer import PREVIEW, RENDER, ImageViewer
-from picd_desktop.gui.workers import (
-    CallWorker,
-    Decoded,
-    DecodeWorker,
-    EncodeWorker,
-    JobPool,
-    Worker,
-    to_qimage,
-)
+from picd_desktop.gui.workers import CallWorker, Decoded, JobPool, to_qimage
 from picd_desktop.imageio import load_image
-from picd_desktop.verify import VerifyReport, verify_image
+from picd_desktop.verify import VerifyReport
 
 IMAGE_FILTER = "Images and PICD files (*.picd *.png *.jpg *.jpeg *.webp *.bmp);;All files (*)"
 PICD_MAGIC = b"\x89PICD"
-STAGES = {"ocr": "Reading text (OCR)", "base": "Coding the base layer", "write": "Writing"}
 
 
 def is_picd_file(path: Path) -> bool:
@@ -72,29 +46,6 @@ def is_picd_file(path: Path) -> bool:
         return path.suffix.lower() == ".picd"
 
 
-def load_archive(folder: Path, db_path: Path) -> tuple[list, dict[Path, QImage], object]:
-    """Sync the index and read every thumbnail (worker side)."""
-    index = Index(folder, db_path)
-    try:
-        report = index.sync()
-        entries = index.entries()
-    finally:
-        index.close()
-    library = Library(folder)
-    thumbs = {}
-    for entry in entries:
-        thumb = library.thumbnail(entry.path)
-        if thumb is not None:
-            thumbs[entry.path] = to_qimage(thumb)
-    return entries, thumbs, report
-
-
-def png_bytes(image: Image.Image) -> bytes:
-    buf = io.BytesIO()
-    image.save(buf, "PNG")
-    return buf.getvalue()
-
-
 class MainWindow(QMainWindow):
     """PICD Desktop's one window."""
 
@@ -103,38 +54,40 @@ class MainWindow(QMainWindow):
     verified = Signal(object)  # VerifyReport
     encoded = Signal(object)  # Added
     archive_loaded = Signal(int)  # entries
+    searched = Signal(str)  # the query whose results are shown
     exported = Signal(Path)
     error_shown = Signal(str, str)  # title, message
     device_known = Signal(str)
 
     def __init__(self, settings: Settings | None = None, settings_path: Path | None = None,
-                 icon: QIcon | None = None) -> None:
+                 icon: QIcon | None = None, encoder: EncoderProcess | None = None) -> None:
         super().__init__()
         self.settings_path = settings_path
         self.settings = settings or settings_store.load(settings_path)
         self.pool = JobPool(self)
-        self.library = Library(self.settings.archive_path)
-        self.index = Index(self.library.folder)
+        self.captures = CaptureController(self.pool, self)
+        self.encoding = EncodeController(self.pool, encoder, self)
+        self.decoding = DecodeController(self.pool, self)
+        self.archiving = ArchiveController(self.pool, Library(self.settings.archive_path), self)
         self.current: Path | None = None
         self.result: Decoded | None = None
         self.source_image: Image.Image | None = None
         self.report: VerifyReport | None = None
-        self.query = ""
         self.device = "…"
         self.last_error: tuple[str, str] | None = None
-        self._decode: Worker | None = None
-        self._encode: Worker | None = None
-        self._selector: RegionSelector | None = None
         self._dialogs: list[QWidget] = []
-        self._t0 = 0.0
         self.setWindowTitle("PICD Desktop")
         if icon is not None:
             self.setWindowIcon(icon)
         self.resize(1200, 800)
         self.setAcceptDrops(True)
         self._build_views()
-        self._build_status()
-        self._build_menus()
+        self.status_bar = StatusBar(self.statusBar(), self.cancel)
+        self.status, self.progress = self.status_bar.text, self.status_bar.progress
+        self.cancel_button = self.status_bar.cancel_button
+        self.verify_label, self.device_label = self.status_bar.verify, self.status_bar.device
+        build_menus(self)
+        self._wire()
         self._update_actions()
 
     # construction -------------------------------------------------------------------------
@@ -142,79 +95,61 @@ class MainWindow(QMainWindow):
         self.viewer = ImageViewer()
         self.overlay = Overlay(self.viewer.image_item, self.copy_word)
         self.archive = ArchiveView()
-        self.archive.open_requested.connect(self.open_path)
-        self.archive.export_requested.connect(self._export_entry_dialog)
-        self.archive.copy_requested.connect(self.copy_entry_image)
-        self.archive.reveal_requested.connect(self.reveal)
-        self.archive.delete_requested.connect(self.delete_entry)
-        self.archive.search_changed.connect(self.search)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.viewer, "Viewer")
         self.tabs.addTab(self.archive, "Archive")
         self.setCentralWidget(self.tabs)
 
-    def _build_status(self) -> None:
-        bar = self.statusBar()
-        self.status = QLabel("Ready")
-        self.progress = QProgressBar(maximumWidth=220, textVisible=True)
-        self.progress.hide()
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.clicked.connect(self.cancel)
-        self.cancel_button.hide()
-        self.verify_label = QLabel()
-        self.device_label = QLabel("Device: …")
-        bar.addWidget(self.status, 1)
-        bar.addPermanentWidget(self.verify_label)
-        bar.addPermanentWidget(self.progress)
-        bar.addPermanentWidget(self.cancel_button)
-        bar.addPermanentWidget(self.device_label)
+    def _wire(self) -> None:
+        for controller in (self.captures, self.encoding, self.decoding, self.archiving):
+            controller.busy.connect(self.status_bar.busy)
+            controller.progress.connect(self.status_bar.set_progress)
+            controller.idle.connect(self.status_bar.idle)
+            controller.failed.connect(self.show_error)
+        c = self.captures
+        c.hide_requested.connect(self._hide_for_capture)
+        c.show_requested.connect(self._show_after_capture)
+        c.captured.connect(self._on_captured)
+        e = self.encoding
+        e.encoded.connect(self._on_encoded)
+        e.saved.connect(self.exported)
+        e.running_changed.connect(lambda _: self._update_actions())
+        d = self.decoding
+        d.previewed.connect(self._on_preview)
+        d.decoded.connect(self._on_decoded)
+        d.verifying.connect(lambda: self.verify_label.setText("Verifying text…"))
+        d.verified.connect(self._on_verified)
+        d.verify_failed.connect(self._on_verify_failed)
+        a = self.archiving
+        a.loaded.connect(self._on_archive)
+        a.searched.connect(self._on_searched)
+        a.exported.connect(self.exported)
+        a.copied.connect(lambda image: QGuiApplication.clipboard().setImage(image))
+        v = self.archive
+        v.open_requested.connect(self.open_path)
+        v.export_requested.connect(self._export_entry_dialog)
+        v.copy_requested.connect(a.copy_entry)
+        v.reveal_requested.connect(a.reveal)
+        v.delete_requested.connect(a.delete)
+        v.search_changed.connect(a.search)
 
-    def _action(self, menu, text: str, slot, shortcut=None, checkable: bool = False) -> QAction:
-        action = QAction(text, self, checkable=checkable)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(slot)
-        menu.addAction(action)
-        return action
+    @property
+    def library(self) -> Library:
+        return self.archiving.library
 
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        f = bar.addMenu("&File")
-        self._action(f, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
-        f.addSeparator()
-        self._action(f, "Capture &region", self.capture_region, "Ctrl+Shift+R")
-        self._action(f, "Capture &full screen", self.capture_full, "Ctrl+Shift+F")
-        self.monitor_menu = f.addMenu("Capture &monitor")
-        self.monitor_menu.aboutToShow.connect(self._fill_monitors)
-        f.addSeparator()
-        self.act_archive = self._action(f, "Compress to &archive", self.encode_current, "Ctrl+S")
-        self.act_save_as = self._action(f, "Save .picd &as…", self.save_picd_dialog,
-                                        "Ctrl+Shift+S")
-        self.act_export = self._action(f, "&Export PNG…", self.export_dialog, "Ctrl+E")
-        f.addSeparator()
-        self._action(f, "&Settings…", self.settings_dialog, QKeySequence.StandardKey.Preferences)
-        self._action(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
-        e = bar.addMenu("&Edit")
-        self.act_copy_image = self._action(e, "Copy &image", self.copy_image, "Ctrl+Shift+C")
-        self.act_copy_text = self._action(e, "Copy all &text", self.copy_text, "Ctrl+Shift+T")
-        v = bar.addMenu("&View")
-        self._action(v, "Zoom &in", self.viewer.zoom_in, QKeySequence.StandardKey.ZoomIn)
-        self._action(v, "Zoom &out", self.viewer.zoom_out, QKeySequence.StandardKey.ZoomOut)
-        self._action(v, "&Fit", self.viewer.fit, "Ctrl+0")
-        self._action(v, "&Actual size", self.viewer.actual_size, "Ctrl+1")
-        v.addSeparator()
-        self.act_preview = self._action(v, "Show quick &preview", self._toggle_preview, "P",
-                                        checkable=True)
-        self.act_overlay = self._action(v, "Show &verification overlay", self.overlay.set_visible,
-                                        "V", checkable=True)
-        self.act_overlay.setChecked(True)
-        self.act_verify = self._action(v, "&Verify text again", self.verify, "Ctrl+R")
-        self.act_archive_tab = self._action(v, "Archi&ve", self.show_archive, "Ctrl+2")
+    @property
+    def index(self):
+        return self.archiving.index
+
+    @property
+    def query(self) -> str:
+        return self.archiving.query
 
     def _update_actions(self) -> None:
         has_image = self.source_image is not None or self.result is not None
-        self.act_archive.setEnabled(self.source_image is not None and self._encode is None)
-        self.act_save_as.setEnabled(self.source_image is not None and self._encode is None)
+        can_encode = self.source_image is not None and not self.encoding.running
+        self.act_archive.setEnabled(can_encode)
+        self.act_save_as.setEnabled(can_encode)
         self.act_export.setEnabled(has_image)
         self.act_copy_image.setEnabled(has_image)
         self.act_copy_text.setEnabled(self.result is not None)
@@ -223,48 +158,23 @@ class MainWindow(QMainWindow):
 
     # startup ------------------------------------------------------------------------------
     def start(self) -> None:
-        """Background start-up work: device probe and archive listing."""
+        """Background start-up work: device probe, archive listing, encoder child warm-up."""
         probe = CallWorker(lambda: settings_store.device_label(self.settings.device))
-        self._run(probe, self._on_device, lambda *_: self._on_device("CPU"))
+        self.archiving.run(probe, self._on_device, lambda *_: self._on_device("CPU"))
         self.refresh_archive()
+        self.encoding.warm()
 
     def _on_device(self, label: str) -> None:
         self.device = label
         self.device_label.setText(f"Device: {label}")
         self.device_known.emit(label)
 
-    # errors and status --------------------------------------------------------------------
+    # errors -------------------------------------------------------------------------------
     def show_error(self, title: str, message: str) -> None:
         """A non-blocking warning dialog (tests watch `error_shown` / `last_error`)."""
         self.last_error = (title, message)
-        self._set_busy(False)
-        self.status.setText(title)
-        box = QMessageBox(QMessageBox.Icon.Warning, title, message,
-                          QMessageBox.StandardButton.Ok, self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
-        self.error_box = box
+        self.error_box = self.status_bar.show_error(self, title, message)
         self.error_shown.emit(title, message)
-
-    def _fail(self, exc: BaseException) -> None:
-        from picd_desktop.gui.errors import describe
-
-        self.show_error(*describe(exc))
-
-    def _set_busy(self, busy: bool, text: str = "", cancellable: bool = False) -> None:
-        if text:
-            self.status.setText(text)
-        self.progress.setVisible(busy)
-        self.cancel_button.setVisible(busy and cancellable)
-        if busy:
-            self.progress.setRange(0, 0)
-
-    def _run(self, worker: Worker, on_done, on_fail=None) -> Worker:
-        """Start `worker`; the callbacks run on the UI thread (through its Job)."""
-        job = self.pool.start(worker)
-        job.finished.connect(on_done)
-        job.failed.connect(on_fail or self.show_error)
-        return worker
 
     # opening ------------------------------------------------------------------------------
     def open_dialog(self) -> None:
@@ -283,20 +193,21 @@ class MainWindow(QMainWindow):
         if is_picd_file(path):
             self.decode(path)
         else:
-            self._set_busy(True, f"Opening {path.name}…")
-            self._run(CallWorker(lambda: load_image(path)), self.show_source)
+            self.status_bar.busy(f"Opening {path.name}…", False)
+            self.archiving.run(CallWorker(lambda: load_image(path)), self.show_source,
+                               self.show_error)
 
     def show_source(self, image: Image.Image) -> None:
         """Show an image that is not compressed yet."""
         self._reset_view()
         self.source_image = image
         self.viewer.set_image(to_qimage(image), RENDER, fit=True)
-        self._set_busy(False, f"{image.width}×{image.height} image — File ▸ Compress to "
-                       "archive (Ctrl+S) to compress it")
+        self.status_bar.idle(f"{image.width}×{image.height} image — File ▸ Compress to "
+                             "archive (Ctrl+S) to compress it")
         self._update_actions()
 
     def _reset_view(self) -> None:
-        self.cancel()
+        self.decoding.cancel()
         self.overlay.clear()
         self.viewer.clear()
         self.result = self.report = self.source_image = None
@@ -310,65 +221,39 @@ class MainWindow(QMainWindow):
         self._reset_view()
         self.current = path
         self.setWindowTitle(f"{path.name} — PICD Desktop")
-        s = self.settings
-        worker = DecodeWorker(path, s.renderer, s.device, s.steps)
-        worker.preview.connect(self._on_preview)
-        worker.cancelled.connect(self._on_decode_cancelled)
-        self._t0 = time.perf_counter()
-        self._decode = self._run(worker, self._on_decoded, self._on_decode_failed)
-        self._set_busy(True, f"Decoding {path.name} on {self.device}…", cancellable=True)
+        self.decoding.decode(path, self.settings, self.device)
 
     def _on_preview(self, image: QImage, step: int, total: int) -> None:
         self.viewer.set_image(image, PREVIEW if step == 0 else RENDER)
-        if total:
-            self.progress.setRange(0, total)
-            self.progress.setValue(step)
-            self.progress.setFormat(f"step {step} of {total}")
         self.status.setText(f"Rendering step {step} of {total} on {self.device}")
         self.previewed.emit(step, total)
 
     def _on_decoded(self, result: Decoded) -> None:
-        self._decode = None
         self.result = result
         self.viewer.set_image(to_qimage(result.preview), PREVIEW)
         self.viewer.set_image(to_qimage(result.render), RENDER)
-        seconds = time.perf_counter() - self._t0
-        self._set_busy(False, f"{result.path.name}: {result.render.width}×"
-                       f"{result.render.height}, {human_bytes(result.path.stat().st_size)}, "
-                       f"decoded in {seconds:.2f} s on {self.device}")
+        self.status_bar.idle(
+            f"{result.path.name}: {result.render.width}×{result.render.height}, "
+            f"{human_bytes(result.path.stat().st_size)}, decoded in "
+            f"{self.decoding.seconds:.2f} s on {self.device}")
         if self.query:
             self.overlay.show_hits(hit_boxes(result.layer, self.query))
         self._update_actions()
         self.decoded.emit(result)
         self.verify()
 
-    def _on_decode_failed(self, title: str, message: str) -> None:
-        self._decode = None
-        self.show_error(title, message)
-
-    def _on_decode_cancelled(self) -> None:
-        self._decode = None
-        self._set_busy(False, "Decoding cancelled")
-
     def cancel(self) -> None:
-        """Cancel the running decode (and encode)."""
-        for worker in (self._decode, self._encode):
-            if worker is not None:
-                worker.cancel()
+        """Cancel the running decode and encode."""
+        self.decoding.cancel()
+        self.encoding.cancel()
 
-    def _toggle_preview(self, checked: bool) -> None:
+    def toggle_preview(self, checked: bool) -> None:
         self.viewer.show_kind(PREVIEW if checked else RENDER)
 
-    # verification -------------------------------------------------------------------------
     def verify(self) -> None:
         """Re-OCR the render and mark every word of the text layer (in a worker)."""
-        if self.result is None:
-            return
-        result = self.result
-        self.verify_label.setText("Verifying text…")
-        worker = CallWorker(lambda: verify_image(result.render, result.layer))
-        self._run(worker, lambda report: self._on_verified(result, report),
-                  self._on_verify_failed)
+        if self.result is not None:
+            self.decoding.verify(self.result)
 
     def _on_verified(self, result: Decoded, report: VerifyReport) -> None:
         if result is not self.result:
@@ -384,114 +269,42 @@ class MainWindow(QMainWindow):
         self.show_error(title, message)
 
     # capture and encoding -----------------------------------------------------------------
-    def _fill_monitors(self) -> None:
-        self.monitor_menu.clear()
-        try:
-            found = capture.monitors()[1:]
-        except capture.CaptureError as exc:
-            self.monitor_menu.addAction(str(exc)).setEnabled(False)
-            return
-        for m in found:
-            self.monitor_menu.addAction(f"Monitor {m.index} ({m.width}×{m.height})",
-                                        lambda i=m.index: self.capture_monitor(i))
-
-    def _after_delay(self, fn) -> None:
-        from PySide6.QtCore import QTimer
-
-        delay = self.settings.capture_delay_s
-        if delay:
-            self.status.setText(f"Capturing in {delay} s…")
-            self.hide()
-        QTimer.singleShot(delay * 1000 + (150 if delay else 0), fn)
-
     def capture_full(self) -> None:
         self.capture_monitor(0)
 
     def capture_monitor(self, index: int) -> None:
         """Grab a monitor (0: all) and compress it into the archive."""
-        def grab() -> None:
-            try:
-                image = capture.grab_monitor(index)
-            except capture.CaptureError as exc:
-                self.show()
-                self._fail(exc)
-                return
-            self.show()
-            self.show_source(image)
-            self.encode_current()
-
-        self._after_delay(grab)
+        self.captures.capture_monitor(index, self.settings.capture_delay_s)
 
     def capture_region(self) -> None:
         """Freeze the screen, let the user drag a region, compress it into the archive."""
-        def grab() -> None:
-            was_visible = self.isVisible()
-            self.hide()
-            try:
-                image = capture.grab_full()
-            except capture.CaptureError as exc:
-                self.show()
-                self._fail(exc)
-                return
-            self.open_region_selector(image, restore=was_visible)
+        self.captures.capture_region(self.settings.capture_delay_s)
 
-        self._after_delay(grab)
+    def _hide_for_capture(self) -> None:
+        self._visible_before_capture = self.isVisible()
+        self.hide()
 
-    def open_region_selector(self, image: Image.Image, restore: bool = True) -> RegionSelector:
-        selector = RegionSelector(to_qimage(image))
-        self._selector = selector
+    def _show_after_capture(self) -> None:
+        if getattr(self, "_visible_before_capture", True):
+            self.show()
 
-        def done(rect) -> None:
-            if restore:
-                self.show()
-            self.show_source(capture.crop_region(
-                image, (rect.x(), rect.y(), rect.x() + rect.width(), rect.y() + rect.height())))
-            self.encode_current()
-
-        selector.selected.connect(done)
-        selector.cancelled.connect(lambda: self.show() if restore else None)
-        selector.start()
-        return selector
+    def _on_captured(self, image: Image.Image) -> None:
+        self.show_source(image)
+        self.encode_current()
 
     def encode_current(self) -> None:
         """Compress the shown image into the archive, then open the result."""
-        if self.source_image is None or self._encode is not None:
-            return
-        s = self.settings
-        worker = EncodeWorker(self.library, self.source_image, s.quality, s.langs)
-        worker.stage.connect(self._on_stage)
-        worker.cancelled.connect(self._on_encode_cancelled)
-        self._t0 = time.perf_counter()
-        self._encode = self._run(worker, self._on_encoded, self._on_encode_failed)
-        self._set_busy(True, "Compressing…", cancellable=True)
-        self._update_actions()
-
-    def _on_stage(self, name: str, done: int, total: int) -> None:
-        self.progress.setRange(0, total)
-        self.progress.setValue(done)
-        self.progress.setFormat(STAGES.get(name, name))
-        self.status.setText(f"{STAGES.get(name, name)}…")
+        if self.source_image is not None:
+            self.encoding.encode(self.source_image, self.library, self.settings)
 
     def _on_encoded(self, added: Added) -> None:
-        self._encode = None
-        seconds = time.perf_counter() - self._t0
         ratio = added.png_bytes / max(1, added.file_bytes)
         self.encoded.emit(added)
         self.refresh_archive()
         self.decode(added.path)
         self.status.setText(f"Saved {added.path.name}: {human_bytes(added.file_bytes)} "
                             f"(PNG {human_bytes(added.png_bytes)}, {ratio:.0f}× smaller) "
-                            f"in {seconds:.1f} s")
-
-    def _on_encode_failed(self, title: str, message: str) -> None:
-        self._encode = None
-        self._update_actions()
-        self.show_error(title, message)
-
-    def _on_encode_cancelled(self) -> None:
-        self._encode = None
-        self._update_actions()
-        self._set_busy(False, "Compression cancelled")
+                            f"in {self.encoding.seconds:.1f} s")
 
     def save_picd_dialog(self) -> None:
         if self.source_image is None:
@@ -502,16 +315,8 @@ class MainWindow(QMainWindow):
             self.save_picd(Path(path), overwrite=True)
 
     def save_picd(self, target: Path, overwrite: bool = False) -> None:
-        image, s = self.source_image, self.settings
-
-        def work() -> Path:
-            write_atomic(target, api.encode(image, quality=s.quality, lang=s.langs),
-                         overwrite=overwrite)
-            return target
-
-        self._set_busy(True, f"Compressing to {target.name}…")
-        self._run(CallWorker(work), lambda p: (self._set_busy(False, f"Saved {p}"),
-                                               self.exported.emit(p)))
+        if self.source_image is not None:
+            self.encoding.save_as(self.source_image, target, self.settings, overwrite)
 
     # export and clipboard -----------------------------------------------------------------
     def shown_image(self) -> Image.Image | None:
@@ -520,50 +325,28 @@ class MainWindow(QMainWindow):
         return self.source_image
 
     def export_dialog(self) -> None:
-        image = self.shown_image()
-        if image is None:
+        if self.shown_image() is None:
             return
         stem = self.current.stem if self.current else "capture"
         path, _ = QFileDialog.getSaveFileName(self, "Export PNG", f"{stem}.png", "PNG (*.png)")
         if path:
             self.export_png(Path(path), overwrite=True)
 
-    def export_png(self, target: Path, overwrite: bool = False,
-                   source: Path | None = None) -> None:
-        """Write the shown image (or `source` decoded) as PNG, atomically, in a worker."""
-        image = self.shown_image() if source is None else None
-
-        def work() -> Path:
-            pixels = image if image is not None else api.decode(source)
-            write_atomic(target, png_bytes(pixels), overwrite=overwrite)
-            return target
-
-        self._set_busy(True, f"Exporting {target.name}…")
-        self._run(CallWorker(work), self._on_exported)
-
-    def _on_exported(self, path: Path) -> None:
-        self._set_busy(False, f"Exported {path}")
-        self.exported.emit(path)
+    def export_png(self, target: Path, overwrite: bool = False) -> None:
+        """Write the shown image as PNG, atomically, in a worker."""
+        self.archiving.export(target, image=self.shown_image(), overwrite=overwrite)
 
     def _export_entry_dialog(self, source: Path) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export PNG", f"{source.stem}.png",
                                               "PNG (*.png)")
         if path:
-            self.export_png(Path(path), overwrite=True, source=source)
+            self.archiving.export(Path(path), source=source, overwrite=True)
 
     def copy_image(self) -> None:
         image = self.viewer.image()
         if image is not None:
             QGuiApplication.clipboard().setImage(image)
             self.status.setText("Image copied")
-
-    def copy_entry_image(self, source: Path) -> None:
-        self._set_busy(True, f"Decoding {source.name}…")
-        self._run(CallWorker(lambda: to_qimage(api.decode(source))), self._on_entry_copied)
-
-    def _on_entry_copied(self, image: QImage) -> None:
-        QGuiApplication.clipboard().setImage(image)
-        self._set_busy(False, "Image copied")
 
     def copy_text(self) -> None:
         if self.result is not None:
@@ -579,36 +362,19 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.archive)
 
     def refresh_archive(self) -> None:
-        """Re-sync the index and the grid from the folder (in a worker)."""
-        folder, db = self.library.folder, self.index.db_path
-        self._run(CallWorker(lambda: load_archive(folder, db)), self._on_archive)
+        self.archiving.refresh()
 
-    def _on_archive(self, loaded: tuple) -> None:
-        entries, thumbs, _report = loaded
+    def _on_archive(self, entries: list, thumbs: dict) -> None:
         self.archive.set_entries(entries, thumbs)
-        self.search(self.archive.search_box.text())
         self.archive_loaded.emit(len(entries))
 
     def search(self, query: str) -> None:
-        """Filter the grid to captures whose text matches (FTS5; milliseconds)."""
-        self.query = query.strip()
-        if not self.query:
-            self.archive.set_filter(None)
-            return
-        hits = self.index.search(self.query)
-        self.archive.set_filter({h.entry.path: h.snippet for h in hits})
+        """Filter the grid to captures whose text matches (FTS5, off the UI thread)."""
+        self.archiving.search(query)
 
-    def delete_entry(self, path: Path) -> None:
-        try:
-            self.library.delete(path)
-        except Exception as exc:  # noqa: BLE001 (shown as a dialog)
-            self._fail(exc)
-            return
-        self.status.setText(f"Moved {path.name} to the trash")
-        self.refresh_archive()
-
-    def reveal(self, path: Path) -> None:
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
+    def _on_searched(self, query: str, snippets: dict | None) -> None:
+        self.archive.set_filter(snippets)
+        self.searched.emit(query)
 
     # settings -----------------------------------------------------------------------------
     def settings_dialog(self) -> None:
@@ -624,14 +390,11 @@ class MainWindow(QMainWindow):
         try:
             settings_store.save(new, self.settings_path)
         except Exception as exc:  # noqa: BLE001 (shown as a dialog)
-            self._fail(exc)
+            self.archiving.fail(exc)
         folder_changed = new.archive_path != self.library.folder
         self.settings = new
         if folder_changed:
-            self.library = Library(new.archive_path)
-            self.index.close()
-            self.index = Index(self.library.folder)
-            self.refresh_archive()
+            self.archiving.set_library(Library(new.archive_path))
 
     # window events ------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
@@ -646,7 +409,8 @@ class MainWindow(QMainWindow):
                 return
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        """Stop every worker cleanly (cancel, quit, wait) before the window goes."""
+        """Stop every worker cleanly (cancel, quit, wait) and the encoder child."""
         self.pool.stop_all()
-        self.index.close()
+        self.encoding.close()
+        self.archiving.close()
         super().closeEvent(event)

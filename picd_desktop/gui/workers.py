@@ -17,8 +17,10 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from PySide6.QtGui import QImage
 
 from picd_desktop import api
-from picd_desktop.app.library import Added, Library
+from picd_desktop.app.encoder import EncodeJob, EncoderProcess
+from picd_desktop.app.library import Added, Library, source_name
 from picd_desktop.format.errors import Cancelled
+from picd_desktop.fsutil import write_atomic
 from picd_desktop.gui.errors import describe
 from picd_desktop.imageio import ImageSource
 from picd_desktop.text.layer import TextLayer
@@ -80,24 +82,38 @@ class CallWorker(Worker):
 
 
 class EncodeWorker(Worker):
-    """Encodes an image into the archive; `stage` reports OCR, base layer and writing."""
+    """Encodes an image into the archive in the encoder child process (`app.encoder`):
+    `stage` reports OCR, base layer and writing; cancel kills the child at once."""
 
     stage = Signal(str, int, int)
 
-    def __init__(self, library: Library, image: ImageSource, quality: float, lang: str,
-                 name: str | None = None) -> None:
+    def __init__(self, encoder: EncoderProcess, library: Library, image: ImageSource,
+                 quality: float, lang: str, name: str | None = None) -> None:
         super().__init__()
-        self._library, self._image = library, image
+        self._encoder, self._library, self._image = encoder, library, image
         self._quality, self._lang, self._name = quality, lang, name
 
-    def _stage(self, name: str, done: int, total: int) -> None:
+    def work(self) -> Added:
+        job = EncodeJob(self._image, self._quality, self._lang, source_name(self._image))
+        data, png = self._encoder.encode(job, stage=self.stage.emit, cancel=self.is_cancelled)
         if self.is_cancelled():
             raise Cancelled("encoding cancelled")
-        self.stage.emit(name, done, total)
+        return self._library.add_encoded(data, png, self._name)
 
-    def work(self) -> Added:
-        return self._library.add(self._image, quality=self._quality, lang=self._lang,
-                                 name=self._name, stage=self._stage)
+
+class SaveWorker(Worker):
+    """Encodes an image in the encoder child and writes the `.picd` to a chosen path."""
+
+    def __init__(self, encoder: EncoderProcess, job: EncodeJob, target: Path,
+                 overwrite: bool = False) -> None:
+        super().__init__()
+        self._encoder, self._job = encoder, job
+        self._target, self._overwrite = target, overwrite
+
+    def work(self) -> Path:
+        data, _ = self._encoder.encode(self._job, cancel=self.is_cancelled)
+        write_atomic(self._target, data, overwrite=self._overwrite)
+        return self._target
 
 
 @dataclass(frozen=True)
@@ -119,11 +135,10 @@ class DecodeWorker(Worker):
 
     preview = Signal(QImage, int, int)
 
-    def __init__(self, path: str | Path, renderer: str = "composite", device: str = "auto",
-                 steps: int | None = None) -> None:
+    def __init__(self, path: str | Path, options: dict | None = None) -> None:
         super().__init__()
         self._path = Path(path)
-        self._renderer, self._device, self._steps = renderer, device, steps
+        self._options = dict(options or {})  # api.decode keywords: renderer, device, ...
         self._first: Image.Image | None = None
 
     def _progress(self, step: int, total: int, image: Image.Image) -> None:
@@ -135,13 +150,12 @@ class DecodeWorker(Worker):
     def work(self) -> Decoded:
         data = self._path.read_bytes()
         layer = api.read_text(data)
-        if self._renderer != "composite":
+        if self._options.get("renderer", "composite") != "composite":
             quick = api.decode(data, cancel=self.is_cancelled)
             self._first = quick
-            self.preview.emit(to_qimage(quick), 0, self._steps or 0)
-        render = api.decode(data, renderer=self._renderer, device=self._device,
-                            steps=self._steps, progress=self._progress,
-                            cancel=self.is_cancelled)
+            self.preview.emit(to_qimage(quick), 0, self._options.get("steps") or 0)
+        render = api.decode(data, progress=self._progress, cancel=self.is_cancelled,
+                            **self._options)
         return Decoded(self._path, self._first or render, render, layer)
 
 
@@ -204,7 +218,11 @@ class JobPool(QObject):
     def _forget(self, job: Job) -> None:
         self._jobs.discard(job)
 
-    def stop_all(self) -> None:
+    def stop_all(self, timeout_ms: int = 30_000) -> bool:
+        """Cancel every job and wait for its thread; True when all have ended. A job whose
+        thread is still running after `timeout_ms` stays referenced (destroying a running
+        QThread aborts the process); it is forgotten once it ends."""
         for job in list(self._jobs):
-            job.stop()
-        self._jobs.clear()
+            if job.stop(timeout_ms):
+                self._jobs.discard(job)
+        return not self._jobs

@@ -176,7 +176,8 @@ def train(cache: Path, out: Path, *, minutes: float, max_steps: int, glyphs: boo
                 pe.lerp_(p, 1 - decay)
         step += 1
         if step % 25 == 0:
-            record = {"step": step, "loss": float(loss.detach()), "minutes": (time.time() - t_start) / 60}
+            record = {"step": step, "loss": float(loss.detach()),
+                      "minutes": (time.time() - t_start) / 60}
             if step % ckpt_every == 0:
                 record |= evaluate(ema, sched, val_set, 2 if smoke else 6)
                 save()

@@ -48,3 +48,17 @@ def test_values_are_clamped_and_unknown_keys_ignored(tmp_path: Path) -> None:
 def test_device_label_cpu_when_forced() -> None:
     assert store.device_label("cpu") == "CPU"
     assert store.device_label("auto") in ("CPU", "GPU")
+
+
+def test_decode_options_follow_the_renderer() -> None:
+    from picd_desktop.app.settings import decode_options
+
+    composite = Settings(renderer="composite", steps=8, device="cuda", guidance=True)
+    assert decode_options(composite) == {"renderer": "composite"}
+    every = ("renderer", "device", "steps", "guidance", "seed")
+    diffusion = Settings(renderer="diffusion", steps=8, device="cuda", guidance=True)
+    assert decode_options(diffusion, every) == {"renderer": "diffusion", "device": "cuda",
+                                                "steps": 8, "guidance": True, "seed": 0}
+    # an API without guidance/seed is never handed a keyword it does not take
+    assert decode_options(diffusion, ("renderer", "device", "steps")) == {
+        "renderer": "diffusion", "device": "cuda", "steps": 8}

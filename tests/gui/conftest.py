@@ -64,14 +64,26 @@ def picd_path(tmp_path: Path, picd_bytes: bytes) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def encoder() -> Iterator[object]:
+    """One encoder child for the session's windows (each would otherwise import the API)."""
+    from picd_desktop.app.encoder import EncoderProcess
+
+    proc = EncoderProcess()
+    proc.warm()
+    yield proc
+    proc.close()
+
+
 @pytest.fixture
-def window(qtbot, tmp_path: Path):
+def window(qtbot, tmp_path: Path, encoder):
     """The main window over an empty archive folder in tmp_path."""
     from picd_desktop.app.settings import Settings
     from picd_desktop.gui.main_window import MainWindow
 
     settings = Settings(archive_dir=str(tmp_path / "archive"))
-    win = MainWindow(settings=settings, settings_path=tmp_path / "settings.json")
+    win = MainWindow(settings=settings, settings_path=tmp_path / "settings.json",
+                     encoder=encoder)
     qtbot.addWidget(win)
     win.show()
     yield win
@@ -99,19 +111,25 @@ def _wait_for_clients(display: str, seconds: float = 20.0) -> None:
                 os.environ["DISPLAY"] = saved
 
 
-@pytest.fixture(scope="session")
-def xvfb() -> Iterator[str]:
-    """An Xvfb server on a free display, ready for connections; yields its DISPLAY value.
+def start_xvfb(*screen_args: str) -> tuple[subprocess.Popen, str]:
+    """An Xvfb server on a free display, ready for connections: (process, DISPLAY value).
 
     `-displayfd` makes Xvfb pick a free display and write its number once it accepts clients.
+    `-noreset`: by default an X server resets when its last client disconnects, and every
+    mss grab is a connect-grab-disconnect; a client that connects while the server resets
+    is dropped ("connection lost or could not be established"), which a loaded machine
+    hits now and then. With `setpriv --pdeathsig` the server also dies with this process,
+    so a crashed test run leaves no Xvfb behind.
     """
     binary = shutil.which("Xvfb")
     if binary is None:
         pytest.skip("Xvfb is not installed: screen capture needs a real X display "
                     "(mss cannot capture Qt's offscreen platform)")
+    setpriv = shutil.which("setpriv")
+    guard = [setpriv, "--pdeathsig", "TERM", "--"] if setpriv else []
     read_end, write_end = os.pipe()
-    proc = subprocess.Popen([binary, "-displayfd", str(write_end), "-screen", "0",
-                             "1024x768x24", "-nolisten", "tcp"], pass_fds=(write_end,),
+    proc = subprocess.Popen([*guard, binary, "-displayfd", str(write_end), "-noreset",
+                             *screen_args, "-nolisten", "tcp"], pass_fds=(write_end,),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     os.close(write_end)
     number = b""
@@ -124,14 +142,53 @@ def xvfb() -> Iterator[str]:
                 break
             number += chunk
     os.close(read_end)
-    if not number.strip().isdigit():
-        proc.kill()
-        pytest.fail("Xvfb did not start")
     display = f":{number.strip().decode()}"
-    _wait_for_clients(display)
+    try:
+        if not number.strip().isdigit():
+            pytest.fail("Xvfb did not start")
+        _wait_for_clients(display)
+    except BaseException:
+        proc.kill()
+        proc.wait(10)
+        raise
+    return proc, display
+
+
+@pytest.fixture(scope="session")
+def xvfb() -> Iterator[str]:
+    """One 1024x768 screen; yields its DISPLAY value."""
+    proc, display = start_xvfb("-screen", "0", "1024x768x24")
     yield display
     proc.terminate()
     proc.wait(10)
+
+
+TWO_MONITORS = [("LEFT-1", 0, 0, 1024, 600), ("RIGHT-2", 1024, 0, 640, 480)]
+
+
+@pytest.fixture(scope="session")
+def xvfb_two_monitors() -> Iterator[str]:
+    """One 1664x600 X screen split into two RandR monitors (TWO_MONITORS): Qt and mss see
+    two screens of one virtual desktop, as on a real dual-monitor X11 setup."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "xrandr_monitors", Path(__file__).with_name("xrandr_monitors.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    set_monitors = module.set_monitors
+    proc, display = start_xvfb("-screen", "0", "1664x600x24")  # -noreset: monitors stay
+    try:
+        try:
+            found = set_monitors(display, TWO_MONITORS)
+        except OSError as exc:
+            pytest.skip(f"cannot define RandR monitors on Xvfb: {exc}")
+        assert found == [m[1:] for m in TWO_MONITORS], found
+        yield display
+    finally:
+        proc.terminate()
+        proc.wait(10)
 
 
 @pytest.fixture

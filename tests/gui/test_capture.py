@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from PIL import Image
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 
 from picd_desktop import api
 from picd_desktop.app import capture
+from picd_desktop.app.capture import Desktop
 
 
 def test_grab_under_xvfb(display: str) -> None:
@@ -30,22 +32,26 @@ def test_capture_full_screen_into_archive(qtbot, window, display: str) -> None:
 
 def test_region_selector_drag_and_escape(qtbot, window) -> None:
     image = Image.new("RGB", (640, 400), (240, 240, 240))
-    selector = window.open_region_selector(image)
+    image.putpixel((20, 30), (255, 0, 0))
+    session = window.captures.select_region(Desktop(image, (0, 0)))
+    assert len(session.selectors) == len(QGuiApplication.screens())
+    selector = session.selectors[0][2]
     qtbot.addWidget(selector)
     qtbot.waitExposed(selector)
-    with qtbot.waitSignal(selector.selected, timeout=5_000) as selected:
+    assert selector.geometry() == QGuiApplication.primaryScreen().geometry()
+    with qtbot.waitSignal(session.selected, timeout=5_000) as selected:
         QTest.mousePress(selector, Qt.MouseButton.LeftButton, pos=QPoint(20, 30))
         QTest.mouseRelease(selector, Qt.MouseButton.LeftButton, pos=QPoint(220, 130))
-    rect = selected.args[0]
-    sx, sy = 640 / selector.width(), 400 / selector.height()
-    assert (rect.x(), rect.y()) == (round(20 * sx), round(30 * sy))
-    assert (rect.width(), rect.height()) == (round(200 * sx), round(100 * sy))
-    assert window.source_image.size == (rect.width(), rect.height())
+    assert selected.args[0] == (20, 30, 220, 130)  # offscreen: one screen, dpr 1
+    assert window.source_image.size == (200, 100)
+    assert window.source_image.getpixel((0, 0)) == (255, 0, 0)
+    assert not selector.isVisible()
     window.cancel()
 
-    other = window.open_region_selector(image)
-    qtbot.addWidget(other)
-    qtbot.waitExposed(other)
+    other = window.captures.select_region(Desktop(image, (0, 0)))
+    selector = other.selectors[0][2]
+    qtbot.addWidget(selector)
+    qtbot.waitExposed(selector)
     with qtbot.waitSignal(other.cancelled, timeout=5_000):
-        QTest.keyClick(other, Qt.Key.Key_Escape)
-    assert not other.isVisible()
+        QTest.keyClick(selector, Qt.Key.Key_Escape)
+    assert not selector.isVisible()

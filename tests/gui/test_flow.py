@@ -40,9 +40,13 @@ def test_capture_to_export(qtbot, window, tmp_path: Path) -> None:
     assert "1 captures" in window.archive.totals.text()
     assert "saved vs PNG" in window.archive.totals.text()
     window.show_archive()
-    window.archive.search_box.setText("zebra")
+    with qtbot.waitSignal(window.searched, timeout=10_000):  # FTS5 in the search thread
+        window.archive.search_box.setText("zebra")
     assert window.archive.visible_paths() == []
-    window.archive.search_box.setText("lazy dog")
+    with qtbot.waitSignal(window.searched, timeout=10_000,
+                          check_params_cb=lambda query: query == "lazy dog"):
+        window.archive.search_box.setText("lazy do")
+        window.archive.search_box.setText("lazy dog")
     assert window.archive.visible_paths() == [added.path]
 
     # open the hit: decode with previews, verification overlay, hit highlighted

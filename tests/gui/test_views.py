@@ -93,8 +93,14 @@ def test_entry_point_opens_a_picd(qtbot, picd_path: Path) -> None:
     timer = QTimer()
     timer.timeout.connect(poll)
     timer.start(50)
-    QTimer.singleShot(60_000, QApplication.quit)  # never hang the suite
-    assert entry.main([str(picd_path)]) == 0
-    timer.stop()
+    guard = QTimer()  # never hang the suite (stopped after: a pending quit would end the
+    guard.setSingleShot(True)  # event loops of later tests' waitSignal/waitUntil)
+    guard.timeout.connect(QApplication.quit)
+    guard.start(60_000)
+    try:
+        assert entry.main([str(picd_path)]) == 0
+    finally:
+        timer.stop()
+        guard.stop()
     assert seen == [picd_path]
     assert Settings().quality == 3
