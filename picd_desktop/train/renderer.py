@@ -88,11 +88,13 @@ def render_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 
 
 def _step_batch(net: RenderNet, sched, batch, gen: torch.Generator):
-    x0, base, glyphs, domain = batch
+    dev = next(net.parameters()).device
+    x0, base, glyphs, domain = (b.to(dev) for b in batch)
     g = glyphs if net.cfg.glyphs else None
     t = torch.randint(0, T_TRAIN_MAX, (x0.shape[0],), generator=gen)
-    noise = torch.randn(x0.shape, generator=gen)
-    x_t = sched.add_noise(x0, noise, t)
+    noise = torch.randn(x0.shape, generator=gen).to(dev)
+    x_t = sched.add_noise(x0, noise, t.to(dev))
+    t = t.to(dev)
     pred = net(x_t, t, domain, base, g, anchor_image(base, g))
     return render_loss(pred, x0), pred
 
@@ -108,7 +110,7 @@ def evaluate(net: RenderNet, sched, sampler: TripleSampler, batches: int = 6) ->
     for _ in range(batches):
         batch = sampler.sample(8)
         loss, pred = _step_batch(net, sched, batch, gen)
-        x0, base, glyphs = batch[:3]
+        x0, base, glyphs = (b.to(pred.device) for b in batch[:3])
         anchor = anchor_image(base, glyphs if net.cfg.glyphs else None)
         losses.append(float(loss))
         mse_pred.append(float(((pred.clamp(-1, 1) - x0) / 2).square().mean()))
@@ -126,20 +128,20 @@ def evaluate(net: RenderNet, sched, sampler: TripleSampler, batches: int = 6) ->
 
 def train(cache: Path, out: Path, *, minutes: float, max_steps: int, glyphs: bool,
           batch: int, crop: int, lr: float, threads: int, ckpt_every: int,
-          smoke: bool = False) -> dict:
+          smoke: bool = False, device: str = "cpu") -> dict:
     """Train (resuming from out/ckpt.pt when present); returns the final log record."""
     torch.set_num_threads(threads)
     out.mkdir(parents=True, exist_ok=True)
     cfg = RenderNetConfig(widths=(24, 48, 96), cond_width=24, glyphs=glyphs)
     if smoke:
         cfg = RenderNetConfig(widths=(8, 16, 16), cond_width=8, glyphs=glyphs, t_dim=16)
-    net = RenderNet(cfg)
+    net = RenderNet(cfg).to(device)
     ema = copy.deepcopy(net).requires_grad_(False)
     opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
     step, elapsed = 0, 0.0
     ckpt = out / "ckpt.pt"
     if ckpt.exists():
-        state = torch.load(ckpt, weights_only=False)
+        state = torch.load(ckpt, weights_only=False, map_location=device)
         if state["cfg"] != cfg.to_dict():
             raise ValueError(f"{ckpt} was trained with another config")
         net.load_state_dict(state["net"])
@@ -203,6 +205,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--crop", type=int, default=128)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--device", default="cpu", help="cpu or cuda (a real run: cuda, --batch 32)")
     ap.add_argument("--ckpt-every", type=int, default=200)
     ap.add_argument("--smoke", action="store_true", help="a tiny model, 3 steps")
     ap.add_argument("--export", metavar="NAME", help="write resources/models/NAME after")
@@ -211,7 +214,8 @@ def main(argv: list[str] | None = None) -> None:
         args.max_steps, args.batch, args.crop, args.ckpt_every = 3, 2, 64, 25
     record = train(args.cache, args.out, minutes=args.minutes, max_steps=args.max_steps,
                    glyphs=not args.no_glyphs, batch=args.batch, crop=args.crop, lr=args.lr,
-                   threads=args.threads, ckpt_every=args.ckpt_every, smoke=args.smoke)
+                   threads=args.threads, ckpt_every=args.ckpt_every, smoke=args.smoke,
+                   device=args.device)
     print(json.dumps(record))
     if args.export:
         from picd_desktop.render.diffusion.weights import export_checkpoint  # noqa: PLC0415
