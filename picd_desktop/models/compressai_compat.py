@@ -64,6 +64,3 @@ def import_compressai() -> Any:
     import compressai
 
     return compressai
-
-
-compressai = import_compressai()

@@ -39,7 +39,7 @@ class GuidanceConfig:
     @classmethod
     def default_on(cls) -> GuidanceConfig:
         """The strengths used when the user turns guidance on (bench/results/diffusion.md)."""
-        return cls(ocr=0.02, recompress=0.01, iters=1)
+        return cls(ocr=0.004, recompress=0.01, iters=1)
 
 
 def recompress_loss(x: torch.Tensor, anchor: torch.Tensor) -> torch.Tensor:
