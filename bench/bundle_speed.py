@@ -8,6 +8,8 @@ First window is measured two ways:
 - offscreen: QT_QPA_PLATFORM=offscreen with PICD_QUIT_AFTER_SHOWN=1, timed until the app
   prints "shown" (needs the hook in gui/app.py; reported as missing otherwise).
 The same x11 measurement of the source install (.venv/bin/picd-desktop) is given for scale.
+Then the diffusion renderer's share of the bundle (the entries it brings) and the bundled
+`picd decode` time, composite against diffusion (1 step, CPU), on a sample it encodes itself.
 
     installer/build.sh && OMP_THREAD_LIMIT=1 .venv/bin/python bench/bundle_speed.py \
         [--runs 5] [--out bench/results/bundle.md]
@@ -18,9 +20,12 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,6 +40,17 @@ from bundle_tools import (  # noqa: E402
 )
 
 TARGET_S = 3.0
+SAMPLE = ROOT / "resources" / "samples" / "web_git_config.png"
+# What the diffusion renderer adds to _internal/ (installer/picd-desktop.spec): diffusers'
+# scheduler subset, what diffusers.utils imports (huggingface_hub and its HTTP stack, PyYAML,
+# safetensors, filelock), the metadata diffusers reads, the weights and torch's shm manager.
+DIFFUSION_ENTRIES = [
+    "diffusers", "huggingface_hub", "yaml", "_yaml", "safetensors", "filelock", "anyio",
+    "httpx2", "httpcore2", "h11", "truststore", "importlib_metadata", "zipp", "lazy_importer",
+    "resources/models/render-v1", "torch/bin/torch_shm_manager",
+]
+DIFFUSION_METADATA = ("torch-", "requests-", "filelock-", "httpx2-", "httpcore2-",
+                      "importlib_metadata-")
 
 
 def file_size(path: Path) -> int:
@@ -62,6 +78,44 @@ def largest_entries(bundle: Path, count: int) -> list[tuple[str, int]]:
     for exe in ("picd", "picd-desktop"):
         entries.append((exe + " (executable)", file_size(bundle / exe)))
     return sorted(entries, key=lambda e: -e[1])[:count]
+
+
+def diffusion_entries(bundle: Path) -> list[tuple[str, int]]:
+    """Size of each DIFFUSION_ENTRIES path present, plus the copied package metadata."""
+    internal = bundle / "_internal"
+    rows = [(name, tree_size(internal / name)) for name in DIFFUSION_ENTRIES
+            if (internal / name).exists()]
+    meta = [p for p in internal.glob("*.dist-info") if p.name.startswith(DIFFUSION_METADATA)]
+    rows.append((f"{len(meta)} *.dist-info (package metadata)",
+                 sum(tree_size(p) for p in meta)))
+    return rows
+
+
+def decode_times(bundle: Path, runs: int) -> list[str]:
+    """Markdown rows: the bundled `picd decode` of an encoded sample, composite and
+    diffusion (1 step, CPU); median of `runs` wall-clock seconds, process start included."""
+    if shutil.which("tesseract") is None:
+        return ["| (not measured: tesseract, needed to encode the sample, is missing) | | |"]
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        env = user_env(Path(tmp) / "home")
+        picd = str(bundle / "picd")
+        packed = Path(tmp) / "sample.picd"
+        subprocess.run([picd, "encode", str(SAMPLE), "-o", str(packed)], env=env, check=True,
+                       capture_output=True, timeout=600)
+        for label, extra in (("composite", []),
+                             ("diffusion, 1 step, CPU",
+                              ["--renderer", "diffusion", "--steps", "1", "--device", "cpu"])):
+            times = []
+            for _ in range(runs):
+                start = time.perf_counter()
+                subprocess.run([picd, "decode", str(packed), "-o", str(Path(tmp) / "out.png"),
+                                "--force", *extra], env=env, check=True, capture_output=True,
+                               timeout=600)
+                times.append(time.perf_counter() - start)
+            rows.append(f"| {label} | **{statistics.median(times):.2f} s** | "
+                        + ", ".join(f"{t:.2f}" for t in times) + " |")
+    return rows
 
 
 def mb(n: int) -> str:
@@ -131,6 +185,19 @@ def main() -> None:
     if source.is_file():
         lines.append(f"| source install (.venv), X11 | "
                      f"{fmt(launch_times([str(source)], args.runs, 'x11'))} |")
+    if (bundle / "_internal" / "diffusers").is_dir():
+        rows = diffusion_entries(bundle)
+        added = sum(size for _, size in rows)
+        lines += ["", "## The diffusion renderer's share", "",
+                  f"Entries it brings: **{mb(added)} MB** ({100 * added / total:.1f}% of the "
+                  "bundle); OCR guidance is not bundled (installer/README.md).", "",
+                  "| entry | MB |", "|---|---:|"]
+        lines += [f"| {name} | {size / 1e6:.2f} |" for name, size in rows]
+        decode_runs = max(1, min(args.runs, 3))
+        lines += ["", f"Bundled `picd decode` of `resources/samples/{SAMPLE.name}` (encoded "
+                  f"by the bundle), median of {decode_runs}, process start included:", "",
+                  "| renderer | median | runs |", "|---|---|---|"]
+        lines += decode_times(bundle, decode_runs)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     lines += ["", f"Load average at the end (1, 5, 15 min): {load} (the machine is shared)."]
     lines += ["", "Each run is a fresh process with a fresh user profile folder (settings, "

@@ -111,6 +111,6 @@ def device_label(device: str = "auto") -> str:
         return "CPU"
     try:
         import torch
-    except ImportError:
+    except Exception:  # noqa: BLE001 (not installed, or a broken build: either way no GPU)
         return "CPU"
     return "GPU" if torch.cuda.is_available() else "CPU"

@@ -36,13 +36,15 @@ def user_env(home: Path, **extra: str) -> dict[str, str]:
 @contextmanager
 def xvfb(size: str = "1280x800x24") -> Iterator[str]:
     """A private Xvfb server; yields its DISPLAY. `-displayfd` picks a free display number
-    and reports it once the server accepts clients."""
+    and reports it once the server accepts clients. `-noreset`: otherwise the server resets
+    when its last client (the xwininfo probe) leaves, and a client connecting during that
+    reset fails ("could not connect to display")."""
     binary = shutil.which("Xvfb")
     if binary is None:
         raise FileNotFoundError("Xvfb is not installed (apt-get install xvfb)")
     read_end, write_end = os.pipe()
     proc = subprocess.Popen([binary, "-displayfd", str(write_end), "-screen", "0", size,
-                             "-nolisten", "tcp"], pass_fds=(write_end,),
+                             "-nolisten", "tcp", "-noreset"], pass_fds=(write_end,),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     os.close(write_end)
     number = b""

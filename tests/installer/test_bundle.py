@@ -1,5 +1,6 @@
 """The PyInstaller bundle (slow: builds it, ~2-5 min on 2 cores): installer/build.sh from this
-checkout, then the bundled `picd` and `picd-desktop` run headless, as a user would run them."""
+checkout, then the bundled `picd` and `picd-desktop` run headless, as a user would run them:
+encode/decode (composite and diffusion renderers) and the GUI's first window."""
 
 from __future__ import annotations
 
@@ -38,18 +39,26 @@ def bundle() -> Path:
     return BUNDLE
 
 
-def picd(bundle: Path, env: dict[str, str], *args: str) -> str:
-    proc = subprocess.run([str(bundle / "picd"), *args], env=env, capture_output=True,
+def run_picd(bundle: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(bundle / "picd"), *args], env=env, capture_output=True,
                           text=True, timeout=600)
+
+
+def picd(bundle: Path, env: dict[str, str], *args: str) -> str:
+    proc = run_picd(bundle, env, *args)
     assert proc.returncode == 0, f"picd {' '.join(args)}: {proc.stderr[-2000:]}"
     return proc.stdout.strip()
+
+
+def require_tesseract() -> None:
+    if shutil.which("tesseract") is None:
+        pytest.fail("tesseract is a system dependency of the bundle and is not installed")
 
 
 def test_bundled_cli_encodes_and_decodes_headless(bundle: Path, tmp_path: Path) -> None:
     env = user_env(tmp_path / "home")  # no DISPLAY, no Qt: headless
     assert picd(bundle, env, "--version") == f"picd {__version__}"
-    if shutil.which("tesseract") is None:
-        pytest.fail("tesseract is a system dependency of the bundle and is not installed")
+    require_tesseract()
     source = np.asarray(Image.open(SAMPLE).convert("RGB"))
     for name, extra in (("lossy", ()), ("lossless", ("--lossless",))):
         packed, out = tmp_path / f"{name}.picd", tmp_path / f"{name}.png"
@@ -64,6 +73,47 @@ def test_bundled_cli_encodes_and_decodes_headless(bundle: Path, tmp_path: Path) 
         else:
             assert np.abs(decoded.astype(int) - source).mean() < 20
     assert "git" in picd(bundle, env, "text", str(tmp_path / "lossy.picd")).lower()
+
+
+def test_bundled_diffusion_renderer(bundle: Path, tmp_path: Path) -> None:
+    """The diffusion renderer (torch model, diffusers' DDIM scheduler, shipped weights) runs
+    from the bundle; OCR guidance is not bundled and says so as a plain error."""
+    env = user_env(tmp_path / "home")
+    require_tesseract()
+    packed = tmp_path / "sample.picd"
+    picd(bundle, env, "encode", str(SAMPLE), "-o", str(packed))
+    # No command lists renderers; an unknown name gets api.available_renderers() in its error.
+    unknown = run_picd(bundle, env, "decode", str(packed), "-o", str(tmp_path / "x.png"),
+                       "--renderer", "no-such-renderer")
+    assert unknown.returncode == 2, unknown.stderr[-2000:]
+    assert "available: composite, diffusion" in unknown.stderr
+    out, plain = tmp_path / "diffusion.png", tmp_path / "composite.png"
+    picd(bundle, env, "decode", str(packed), "-o", str(out), "--renderer", "diffusion",
+         "--steps", "1", "--device", "cpu")
+    picd(bundle, env, "decode", str(packed), "-o", str(plain))
+    source = np.asarray(Image.open(SAMPLE).convert("RGB")).astype(int)
+    rendered = Image.open(out)
+    assert rendered.mode == "RGB"
+    rendered = np.asarray(rendered).astype(int)
+    assert rendered.shape == source.shape
+    assert np.abs(rendered - source).mean() < 20
+    assert not np.array_equal(rendered, np.asarray(Image.open(plain).convert("RGB")))
+    # The same seeded render from the source tree: the bundled model, weights and scheduler
+    # are the real ones (on this sample the render differs from the composite by <= 2 levels,
+    # so only an exact match tells them apart).
+    import torch
+
+    from picd_desktop import api
+
+    torch.set_num_threads(1)
+    reference = api.decode(packed.read_bytes(), renderer="diffusion", device="cpu", steps=1)
+    assert np.array_equal(rendered, np.asarray(reference).astype(int))
+    guided = run_picd(bundle, env, "decode", str(packed), "-o", str(tmp_path / "g.png"),
+                      "--renderer", "diffusion", "--steps", "1", "--device", "cpu",
+                      "--guidance")
+    assert guided.returncode == 1, guided.stderr[-2000:]
+    assert "Traceback" not in guided.stderr
+    assert "picd: error: the OCR recogniser needs" in guided.stderr, guided.stderr[-2000:]
 
 
 def test_bundled_gui_starts_offscreen(bundle: Path, tmp_path: Path) -> None:
