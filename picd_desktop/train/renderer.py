@@ -15,6 +15,8 @@ import argparse
 import copy
 import json
 import math
+import os
+import platform
 import time
 from pathlib import Path
 
@@ -149,6 +151,9 @@ def train(cache: Path, out: Path, *, minutes: float, max_steps: int, glyphs: boo
         opt.load_state_dict(state["opt"])
         step, elapsed = state["step"], state["elapsed"]
     sched = make_scheduler()
+    hardware = (f"{platform.machine()} {os.cpu_count()}-core machine, {device}, "
+                f"{threads} torch thread(s)" + (f", {torch.cuda.get_device_name()}"
+                                                if device.startswith("cuda") else ""))
     train_set = TripleSampler(cache, "train", crop, seed=step)
     val_set = TripleSampler(cache, "val", crop, seed=0)
     gen = torch.Generator().manual_seed(10_000 + step)
@@ -160,7 +165,7 @@ def train(cache: Path, out: Path, *, minutes: float, max_steps: int, glyphs: boo
         tmp = ckpt.with_suffix(".tmp")
         torch.save({"cfg": cfg.to_dict(), "net": net.state_dict(), "ema": ema.state_dict(),
                     "opt": opt.state_dict(), "step": step,
-                    "elapsed": time.time() - t_start}, tmp)
+                    "elapsed": time.time() - t_start, "hardware": hardware}, tmp)
         tmp.replace(ckpt)
 
     while step < max_steps and (time.time() - t_start) < minutes * 60:

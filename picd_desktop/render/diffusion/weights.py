@@ -39,7 +39,8 @@ def sha256_file(path: Path) -> str:
 
 
 def export_checkpoint(ckpt: Path, name: str, *, cache: Path | None = None,
-                      metrics: dict | None = None, out_root: Path | None = None) -> Path:
+                      metrics: dict | None = None, out_root: Path | None = None,
+                      hardware: str | None = None) -> Path:
     """Write the checkpoint's EMA weights as resources/models/<name>/ (fp16) with its card."""
     state = torch.load(ckpt, weights_only=False)
     out = (out_root or model_dir(name).parent) / name
@@ -60,8 +61,7 @@ def export_checkpoint(ckpt: Path, name: str, *, cache: Path | None = None,
         "training": {
             "steps": state["step"],
             "minutes": round(state["elapsed"] / 60, 1),
-            "hardware": f"{platform.machine()} CPU ({platform.processor() or 'unknown'}), "
-                        f"{torch.get_num_threads()} torch threads",
+            "hardware": state.get("hardware") or hardware or platform.machine(),
             "data": _data_summary(cache) if cache else None,
             "script": "python -m picd_desktop.train.renderer (see its docstring)",
             "last_log": records[-1] if records else None,

@@ -1,0 +1,83 @@
+"""Choose the diffusion renderer's default steps and strength on the VALIDATION screenshots.
+
+    .venv/bin/python bench/diffusion_tune.py --qualities 1 3 --threads 2
+
+For each (steps, strength): mean PSNR, MS-SSIM and text accuracy over the val split, against
+the composite renderer on the same files. Writes bench/results/diffusion_tune.md; the defaults
+in picd_desktop/render/diffusion/pipeline.py (RenderSettings) come from it, never from the test
+split that diffusion.md reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import torch  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from bench import metrics  # noqa: E402
+from picd_desktop import api  # noqa: E402
+from picd_desktop.render.diffusion.renderer import DiffusionRenderer  # noqa: E402
+from picd_desktop.text.glyphs import draw_glyphs  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent
+GRID = [(1, 0.2), (2, 0.2), (2, 0.4), (4, 0.2), (4, 0.4), (4, 0.6)]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--qualities", type=int, nargs="+", default=[1, 3])
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--limit", type=int, default=8)
+    ap.add_argument("--out", type=Path, default=ROOT / "results" / "diffusion_tune.md")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    manifest = json.loads((ROOT / "set_manifest.json").read_text())
+    paths = [ROOT / "data" / e["file"] for e in manifest["images"]
+             if e.get("split") == "val"][: args.limit]
+    renderer = DiffusionRenderer(device="cpu")
+    sums: dict[tuple, list[tuple[float, float, float]]] = {}
+    for path in paths:
+        original = Image.open(path).convert("RGB")
+        ref = metrics.ocr_words(original)
+        for q in args.qualities:
+            data = api.encode(path, quality=q)
+            base, layer = api.decode_layers(data)
+            glyphs = draw_glyphs(layer)
+            composite = api.decode(data)
+            candidates = {("composite", q): composite}
+            for steps, strength in GRID:
+                renderer.settings = replace(renderer.settings, steps=steps, strength=strength)
+                candidates[(f"{steps} steps, strength {strength}", q)] = renderer.render(
+                    base, glyphs, layer)
+            for key, img in candidates.items():
+                acc = metrics.text_accuracy_words(ref, metrics.ocr_words(img))
+                sums.setdefault(key, []).append(
+                    (metrics.psnr(original, img), metrics.ms_ssim(original, img), acc))
+            print(path.name, q, flush=True)
+    lines = ["# Diffusion renderer: steps and strength on the validation screenshots", "",
+             f"Command: `python bench/diffusion_tune.py {' '.join(sys.argv[1:])}`", "",
+             f"Machine: {platform.machine()}, {os.cpu_count()} cores; "
+             f"date {time.strftime('%Y-%m-%d')}; {len(paths)} val screenshots.", "",
+             "| renderer | quality | psnr | ms_ssim | text_acc |", "|---|---|---|---|---|"]
+    for (name, q), vals in sorted(sums.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        accs = [v[2] for v in vals if v[2] == v[2]]
+        lines.append(f"| {name} | {q} | {sum(v[0] for v in vals) / len(vals):.3f} | "
+                     f"{sum(v[1] for v in vals) / len(vals):.4f} | "
+                     f"{sum(accs) / max(1, len(accs)):.4f} |")
+    args.out.write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
