@@ -2,7 +2,8 @@
 
 Data: the cache made by `picd_desktop.train.render_data` (real encoder output at several
 qualities; glyph images from real Tesseract OCR). Objective: the model's clean-image estimate
-at a random time step t < T_TRAIN_MAX, L1 on pixels plus L1 on horizontal and vertical
+at a random time step t < T_TRAIN_MAX from x_t noised around the bridge between x0 and the
+anchor (`scheduler.bridge_target`), L1 on pixels plus L1 on horizontal and vertical
 differences (keeps edges sharp). Checkpoints every `--ckpt-every` steps and at the end;
 running it again resumes. `--smoke` runs three tiny steps (a CPU check of the whole path).
 
@@ -25,7 +26,7 @@ import torch
 from PIL import Image
 
 from picd_desktop.render.diffusion.model import DOMAINS, RenderNet, RenderNetConfig, anchor_image
-from picd_desktop.render.diffusion.scheduler import T_TRAIN_MAX, make_scheduler
+from picd_desktop.render.diffusion.scheduler import T_TRAIN_MAX, bridge_target, make_scheduler
 from picd_desktop.render.diffusion.tensors import glyph_tensor, image_tensor
 
 VAL_EVERY = 12  # every 12th image of the manifest is held out
@@ -95,9 +96,10 @@ def _step_batch(net: RenderNet, sched, batch, gen: torch.Generator):
     g = glyphs if net.cfg.glyphs else None
     t = torch.randint(0, T_TRAIN_MAX, (x0.shape[0],), generator=gen)
     noise = torch.randn(x0.shape, generator=gen).to(dev)
-    x_t = sched.add_noise(x0, noise, t.to(dev))
     t = t.to(dev)
-    pred = net(x_t, t, domain, base, g, anchor_image(base, g))
+    anchor = anchor_image(base, g)
+    x_t = sched.add_noise(bridge_target(x0, anchor, t), noise, t)
+    pred = net(x_t, t, domain, base, g, anchor)
     return render_loss(pred, x0), pred
 
 

@@ -162,3 +162,11 @@ def test_recompress_guidance_pulls_the_estimate_to_the_anchor():
     x = anchor + 0.3 * torch.randn_like(anchor)
     guide = Guide(GuidanceConfig(recompress=0.05, iters=3), _layer(30, 30), anchor)
     assert recompress_loss(guide.refine(x), anchor) < recompress_loss(x, anchor)
+
+
+def test_bridge_target_goes_from_the_clean_image_to_the_anchor():
+    from picd_desktop.render.diffusion.scheduler import T_BRIDGE, bridge_target
+
+    x0, anchor = torch.zeros(3, 3, 4, 4), torch.ones(3, 3, 4, 4)
+    out = bridge_target(x0, anchor, torch.tensor([0, T_BRIDGE // 2, T_BRIDGE + 100]))
+    assert out[0].max() == 0 and torch.allclose(out[1], torch.tensor(0.5)) and out[2].min() == 1

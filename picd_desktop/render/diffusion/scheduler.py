@@ -18,6 +18,17 @@ SCHEDULER_CONFIG: dict = {
     "timestep_spacing": "trailing",
 }
 T_TRAIN_MAX = 600  # training draws t in [0, T_TRAIN_MAX): strengths up to 0.6
+# Training noises a bridge between the clean image and the anchor: at t the clean part is
+# x0 + min(1, t / T_BRIDGE) * (anchor - x0). Sampling starts from the noised anchor at about
+# T_BRIDGE (strength 0.4), so the network sees there what it was trained on; noising the true
+# x0 instead teaches it to read the answer out of x_t's low frequencies, which the anchor lacks.
+T_BRIDGE = 400
+
+
+def bridge_target(x0, anchor, t):
+    """The clean component of x_t in training: x0 moved towards the anchor by t / T_BRIDGE."""
+    lam = (t.float() / T_BRIDGE).clamp(max=1.0).view(-1, 1, 1, 1)
+    return x0 + lam * (anchor - x0)
 
 
 def make_scheduler():
