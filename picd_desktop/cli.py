@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import io
 import json
 import os
@@ -15,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from picd_desktop import __version__
+from picd_desktop.fsutil import sha256_file
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -33,14 +33,6 @@ class JobResult:
     message: str = ""
     source_bytes: int = 0
     target_bytes: int = 0
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fp:
-        for chunk in iter(lambda: fp.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def plan_jobs(inputs: Sequence[str], output: str) -> list[Job]:
@@ -77,7 +69,7 @@ def _already_done(job: Job) -> bool:
         meta = container.read(job.target, want_base=False).meta
     except PicdError:
         return False
-    return meta.get("source_sha256") == _sha256_file(job.source)
+    return meta.get("source_sha256") == sha256_file(job.source)
 
 
 def encode_job(job: Job, options: dict, force: bool) -> JobResult:
@@ -97,7 +89,7 @@ def encode_job(job: Job, options: dict, force: bool) -> JobResult:
         stat = job.source.stat()
         meta = {
             "source": job.source.name,
-            "source_sha256": _sha256_file(job.source),
+            "source_sha256": sha256_file(job.source),
             "source_bytes": stat.st_size,
             "captured": datetime.fromtimestamp(stat.st_mtime, UTC).isoformat(timespec="seconds"),
         }

@@ -26,3 +26,8 @@ def resources_dir() -> Path:
 def resource_path(*parts: str) -> Path:
     """Path of a file inside the resources folder."""
     return resources_dir().joinpath(*parts)
+
+
+def model_dir(name: str) -> Path:
+    """resources/models/<name>."""
+    return resource_path("models", name)

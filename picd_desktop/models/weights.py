@@ -19,22 +19,13 @@ import numpy as np
 import torch
 
 from picd_desktop.format.errors import UnknownModelError
+from picd_desktop.fsutil import sha256_file
 from picd_desktop.models.base_net import WB, BaseNet, NetConfig, QConv, scale_table
-from picd_desktop.resources import resource_path
+from picd_desktop.resources import model_dir
 
 WEIGHTS_FILE = "weights.npz"
 CARD_FILE = "card.json"
 _TABLES = ("_quantized_cdf", "_offset", "_cdf_length")
-
-
-def model_dir(name: str) -> Path:
-    """resources/models/<name>."""
-    return Path(resource_path("models")) / name
-
-
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file's bytes."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def prepare_for_export(net: BaseNet) -> None:

@@ -7,7 +7,6 @@ sha256 of weights.npz, which the loader checks.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import platform
@@ -18,24 +17,14 @@ import numpy as np
 import torch
 
 from picd_desktop.format.errors import UnknownModelError
-from picd_desktop.fsutil import write_atomic
+from picd_desktop.fsutil import sha256_file, write_atomic
 from picd_desktop.render.diffusion.model import RenderNet, RenderNetConfig
 from picd_desktop.render.diffusion.scheduler import SCHEDULER_CONFIG, T_TRAIN_MAX
-from picd_desktop.resources import resource_path
+from picd_desktop.resources import model_dir
 
 WEIGHTS_FILE = "weights.npz"
 CARD_FILE = "card.json"
 DEFAULT_MODEL = "render-v1"
-
-
-def model_dir(name: str) -> Path:
-    """resources/models/<name>."""
-    return resource_path("models", name)
-
-
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file's bytes."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def export_checkpoint(ckpt: Path, name: str, *, cache: Path | None = None,
