@@ -72,7 +72,7 @@ def train(args: argparse.Namespace) -> dict:
     ckpt = Path(args.ckpt)
     ckpt.mkdir(parents=True, exist_ok=True)
     last = ckpt / "last.pt"
-    step, elapsed, log = 0, 0.0, []
+    step, elapsed, log, runs = 0, 0.0, [], []
     if last.exists():
         state = torch.load(last, map_location=device, weights_only=False)
         if state["config"] != cfg.as_dict():
@@ -81,10 +81,14 @@ def train(args: argparse.Namespace) -> dict:
         opt.load_state_dict(state["opt"])
         aux_opt.load_state_dict(state["aux_opt"])
         step, elapsed, log = state["step"], state["elapsed"], state["log"]
+        # checkpoints from before per-run records were all CPU runs with one torch thread
+        runs = state.get("runs") or [{"hardware": f"{platform.machine()} CPU, 1 torch thread(s)",
+                                      "steps": step, "minutes": round(elapsed / 60, 2)}]
         print(f"resumed from {last} at step {step} ({elapsed / 60:.1f} min)")
     sampler = CropSampler(Path(args.data), args.crop, seed=args.seed + step)
     rng = np.random.default_rng(args.seed + 7919 * step)
     t0 = time.monotonic()
+    runs.append({"hardware": hardware_name(device, args.threads), "steps": 0, "minutes": 0.0})
     budget = args.minutes * 60
     run_steps = 0
     net.train()
@@ -109,25 +113,35 @@ def train(args: argparse.Namespace) -> dict:
                    "min": (elapsed + time.monotonic() - t0) / 60}
             log.append(rec)
             print(json.dumps(rec), flush=True)
+        runs[-1].update(steps=run_steps, minutes=round((time.monotonic() - t0) / 60, 2))
         if step % args.ckpt_every == 0:
-            _save(last, net, opt, aux_opt, step, elapsed + time.monotonic() - t0, log, cfg)
+            _save(last, net, opt, aux_opt, step, elapsed + time.monotonic() - t0, log, cfg, runs)
     elapsed += time.monotonic() - t0
-    _save(last, net, opt, aux_opt, step, elapsed, log, cfg)
+    _save(last, net, opt, aux_opt, step, elapsed, log, cfg, runs)
     summary = {"steps": step, "minutes": elapsed / 60, "last": log[-1] if log else None}
     if args.export:
-        summary["export"] = export(net.cpu(), Path(args.export), args, step, elapsed)
+        summary["export"] = export(net.cpu(), Path(args.export), args, step, elapsed, runs)
     return summary
 
 
-def _save(path: Path, net, opt, aux_opt, step: int, elapsed: float, log: list, cfg) -> None:
+def hardware_name(device: torch.device, threads: int) -> str:
+    """What a run trains on, for the model card."""
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return f"{platform.machine()} CPU, {threads} torch thread(s)"
+
+
+def _save(path: Path, net, opt, aux_opt, step: int, elapsed: float, log: list, cfg,
+          runs: list[dict]) -> None:
     tmp = path.with_suffix(".tmp")
     torch.save({"model": net.state_dict(), "opt": opt.state_dict(),
                 "aux_opt": aux_opt.state_dict(), "step": step, "elapsed": elapsed,
-                "log": log, "config": cfg.as_dict()}, tmp)
+                "log": log, "config": cfg.as_dict(), "runs": runs}, tmp)
     tmp.replace(path)
 
 
-def export(net: BaseNet, out: Path, args: argparse.Namespace, step: int, elapsed: float) -> dict:
+def export(net: BaseNet, out: Path, args: argparse.Namespace, step: int, elapsed: float,
+           runs: list[dict]) -> dict:
     """Write weights.npz + card.json (metrics are added by the benchmark)."""
     net.eval()
     prepare_for_export(net)
@@ -138,8 +152,8 @@ def export(net: BaseNet, out: Path, args: argparse.Namespace, step: int, elapsed
         "config": net.cfg.as_dict(), "lambdas": list(LAMBDAS),
         "steps": step, "batch": args.batch, "crop": args.crop, "lr": args.lr,
         "train_minutes": round(elapsed / 60, 2),
-        "hardware": f"{platform.machine()} CPU, {args.threads} torch thread(s)"
-        if pick_device(args.device).type == "cpu" else torch.cuda.get_device_name(),
+        "hardware": "; ".join(sorted({r["hardware"] for r in runs if r["steps"]})),
+        "runs": [r for r in runs if r["steps"]],
         "torch": torch.__version__,
         "data": {"images": len(data), "cache": str(args.data),
                  "sources": sorted({e["source"].split("/images/")[0] for e in data}),

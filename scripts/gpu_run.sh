@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# On the lent GPU machine (see scripts/gpu_kit.py): install the carried wheels, unpack the
+# training data, train the codec (with and without the glyph condition) and the renderer (with
+# and without glyphs) side by side for MINUTES each, time the renderer on CUDA, and put the
+# checkpoints and logs into $OUT.  Usage: bash scripts/gpu_run.sh [MINUTES]
+set -uo pipefail
+MIN=${1:-6}
+DEVICE=${DEVICE:-cuda}  # cpu: a dry run of this script on the project machine
+KIT=gpukit
+OUT=${OUT:-/tmp/out}
+mkdir -p "$OUT" /tmp/runs
+export PYTHONUNBUFFERED=1
+python3 -m pip install -q --no-index --no-deps --no-build-isolation --no-compile --upgrade \
+    --target /tmp/site "$KIT"/wheels/* 2>&1 | tail -5 || exit 1
+export PYTHONPATH=/tmp/site:$PWD
+python3 scripts/gpu_kit.py unpack "$KIT" /tmp/data || exit 1
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv || true
+python3 -c "import torch, diffusers
+from picd_desktop.models.compressai_compat import import_compressai
+print('torch', torch.__version__, 'cuda', torch.cuda.is_available(), 'compressai',
+      import_compressai().__version__, 'diffusers', diffusers.__version__)" || exit 1
+
+codec() { python3 -m picd_desktop.train.base_codec --data /tmp/data/codec --ckpt "/tmp/runs/$1" \
+    --device "$DEVICE" --batch 16 --threads 2 --minutes "$MIN" "${@:2}" > "/tmp/runs/$1.log" 2>&1; }
+render() { python3 -m picd_desktop.train.renderer /tmp/data/render "/tmp/runs/$1" \
+    --device "$DEVICE" --batch 32 --threads 2 --minutes "$MIN" "${@:2}" > "/tmp/runs/$1.log" 2>&1; }
+codec hp & codec hp_nocond --no-cond & render render & render render_noglyph --no-glyphs &
+sleep 60; tail -n 2 /tmp/runs/*.log
+wait
+tail -n 3 /tmp/runs/*.log
+python3 bench/diffusion_speed_gpu.py --cache /tmp/data/render --device "$DEVICE" \
+    --out "$OUT/diffusion_speed_gpu.json"
+python3 scripts/gpu_kit.py collect /tmp/runs "$OUT"
+ls -la "$OUT"
