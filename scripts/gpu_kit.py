@@ -7,11 +7,12 @@ this project's data; a call carries at most 64 MiB with the working tree. So:
             -> gpukit/ (git-ignored, ~45 MB): the codec and renderer training caches
                (images as lossless WebP, condition planes as compressed npz), and the wheels the
                GPU machine lacks (compressai 1.2.8 as its sdist, pytorch-msssim, diffusers,
-               platformdirs)
+               platformdirs), and learned-codec payloads with the hashes of their CPU decodes
 2. device:  run(command="bash scripts/gpu_run.sh 6", carry=["gpukit"], timeout_s=600)
             -> installs the wheels, `unpack`s the data, trains the four models (codec with and
                without the glyph condition, renderer with and without glyphs) side by side
-               for 6 minutes each, and `collect`s the checkpoints and logs into $OUT
+               for 6 minutes each, checks the learned codec's decode on CUDA against the CPU
+               hashes, times the renderer, and `collect`s checkpoints and logs into $OUT
 3. here:    python scripts/gpu_kit.py adopt FILES_AT
             -> puts the checkpoints where the training scripts resume from (build/train/...),
                then export and benchmark as the model cards' commands say.
@@ -103,6 +104,9 @@ def pack(args: argparse.Namespace) -> None:
         shutil.rmtree(KIT)
     sizes = {"codec": pack_cache(args.codec_cache, KIT / "codec"),
              "render": pack_cache(args.render_cache, KIT / "render")}
+    subprocess.run([sys.executable, str(ROOT / "bench/learned_exact_check.py"), "make",
+                    str(KIT / "exact"), "--cache", str(args.render_cache)], check=True)
+    sizes["exact"] = sum(f.stat().st_size for f in (KIT / "exact").iterdir())
     download_wheels(KIT / "wheels")
     sizes["wheels"] = sum(f.stat().st_size for f in (KIT / "wheels").iterdir())
     print(json.dumps({k: f"{v / 2 ** 20:.1f} MiB" for k, v in sizes.items()}))

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # On the lent GPU machine (see scripts/gpu_kit.py): install the carried wheels, unpack the
-# training data, train the codec (with and without the glyph condition) and the renderer (with
-# and without glyphs) side by side for MINUTES each, time the renderer on CUDA, and put the
-# checkpoints and logs into $OUT.  Usage: bash scripts/gpu_run.sh [MINUTES]
+# training data, check the learned codec's decode there against the CPU's
+# (bench/learned_exact_check.py), train the codec (with and without the glyph condition) and
+# the renderer (with and without glyphs) side by side for MINUTES each, time the renderer, and
+# put checkpoints, logs and reports into $OUT.  Usage: bash scripts/gpu_run.sh [MINUTES]
 set -uo pipefail
 MIN=${1:-6}
 DEVICE=${DEVICE:-cuda}  # cpu: a dry run of this script on the project machine
@@ -19,6 +20,9 @@ python3 -c "import torch, diffusers
 from picd_desktop.models.compressai_compat import import_compressai
 print('torch', torch.__version__, 'cuda', torch.cuda.is_available(), 'compressai',
       import_compressai().__version__, 'diffusers', diffusers.__version__)" || exit 1
+
+python3 bench/learned_exact_check.py check "$KIT/exact" --device "$DEVICE" \
+    --out "$OUT/learned_exact.json" | tail -n 4
 
 codec() { python3 -m picd_desktop.train.base_codec --data /tmp/data/codec --ckpt "/tmp/runs/$1" \
     --device "$DEVICE" --batch 16 --threads 2 --minutes "$MIN" "${@:2}" > "/tmp/runs/$1.log" 2>&1; }

@@ -7,15 +7,20 @@ the tile bytes, tile bytes = u32 z length, z (rANS), y (rANS); then with bit 0 t
 memory is bounded by the tile and a damaged tile loses only itself.
 
 Decoding is bit-exact on any machine (see models/base_net.py): the hyper-synthesis and the
-synthesis run on integers in float64; the CDF tables ship with the weights.
+synthesis run on integers in float64; the CDF tables ship with the weights. With `device`
+"cuda" those integer networks run on the GPU with cuDNN off (its FFT and Winograd algorithms
+would round; the native convolutions sum products exactly) while the entropy coding stays
+on the CPU.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import struct
 import zlib
+from contextlib import nullcontext
 from functools import cached_property
 
 import numpy as np
@@ -100,10 +105,12 @@ class LearnedCodec:
     """Learned hyperprior base codec (see module doc); `name` is the model under
     resources/models/ (or `directory`)."""
 
-    def __init__(self, name: str = "learned-hp-v1", directory=None, tile: int = TILE) -> None:
+    def __init__(self, name: str = "learned-hp-v1", directory=None, tile: int = TILE,
+                 device: str = "cpu") -> None:
         if tile % STRIDE or not STRIDE <= tile <= 4096:
             raise ValueError(f"tile side must be a multiple of {STRIDE} in [64, 4096]")
         self.name, self._dir, self.tile = name, directory, tile
+        self.device = torch.device(device)
         self.id = name
         card = self.card
         desc = {"id": self.id, "version": VERSION, "weights": card["sha256"],
@@ -120,6 +127,19 @@ class LearnedCodec:
         return self._loaded[0]
 
     @cached_property
+    def _exact_net(self) -> BaseNet:
+        """The net whose integer paths run on `device` (the CPU net itself on the CPU)."""
+        if self.device.type == "cpu":
+            return self.net
+        return copy.deepcopy(self.net).to(self.device)
+
+    def _exact_mode(self):
+        """cuDNN off on the GPU: only exactly-summing convolution algorithms."""
+        if self.device.type == "cuda":
+            return torch.backends.cudnn.flags(enabled=False)
+        return nullcontext()
+
+    @cached_property
     def card(self) -> dict:
         from picd_desktop.models.weights import CARD_FILE, model_dir  # noqa: PLC0415
 
@@ -128,12 +148,14 @@ class LearnedCodec:
 
     # ---- encode -------------------------------------------------------------------------
     def encode(self, image: Image.Image, quality: float, roi: list[Box] | None = None,
-               layer: TextLayer | None = None) -> bytes:
+               layer: TextLayer | None = None, cond: np.ndarray | None = None) -> bytes:
+        """`cond`: condition planes (cond_planes) to use instead of drawing them from `layer`."""
         check_input(image)
         qstep = _qstep(quality)
         image = image.convert("RGB")
         arr = np.asarray(image)
-        cond = cond_planes(layer, image.size)
+        cond = _checked_cond(cond, image.size) if cond is not None else cond_planes(
+            layer, image.size)
         parts = []
         with torch.inference_mode():
             for x0, y0, x1, y1 in tiles(image.size, self.tile):
@@ -150,8 +172,8 @@ class LearnedCodec:
     def _encode_tile(self, rgb: np.ndarray, cond: np.ndarray, qstep: int) -> bytes:
         net = self.net
         x = _planes(_pad(rgb)).float() / 256
-        feats = net.features(_planes(_pad(cond)), exact=True)
-        ffeats = [None if f is None else f.float() / 2 ** AB for f in feats]
+        feats = self._features(cond)
+        ffeats = [None if f is None else f.cpu().float() / 2 ** AB for f in feats]
         y = net.analysis(x, ffeats) * net.gains(qstep)[None, :, None, None].float()
         z = net.hyper_analysis(y)
         eb = net.entropy_bottleneck
@@ -161,14 +183,22 @@ class LearnedCodec:
         y_str = net.gaussian_conditional.compress(y, idx, means.float() / 2 ** AB)[0]
         return _U32.pack(len(z_str)) + z_str + y_str
 
+    def _features(self, cond: np.ndarray) -> list[torch.Tensor | None]:
+        """Exact glyph features (on `device`) of a tile's padded condition planes."""
+        with self._exact_mode():
+            return self._exact_net.features(_planes(_pad(cond)).to(self.device), exact=True)
+
     def _entropy_params(self, z_hat: torch.Tensor, f16) -> tuple[torch.Tensor, torch.Tensor]:
-        means, log_scales = self.net.hyper_synthesis(z_hat.double(), f16, exact=True)
-        return means, scale_index(log_scales).int()
+        """(means in units 2**-AB, scale-table indices), exact, on the CPU."""
+        with self._exact_mode():
+            means, log_scales = self._exact_net.hyper_synthesis(
+                z_hat.double().to(self.device), f16, exact=True)
+        return means.cpu(), scale_index(log_scales).int().cpu()
 
     # ---- decode -------------------------------------------------------------------------
-    def decode(self, data: bytes, size: tuple[int, int],
-               layer: TextLayer | None = None) -> Image.Image:
-        image, damaged = self.decode_tiles(data, size, layer)
+    def decode(self, data: bytes, size: tuple[int, int], layer: TextLayer | None = None,
+               cond: np.ndarray | None = None) -> Image.Image:
+        image, damaged = self.decode_tiles(data, size, layer, cond)
         if damaged:
             err = BaseLayerError(f"base layer tiles {damaged} damaged (CRC or payload)")
             err.partial = image  # type: ignore[attr-defined]
@@ -176,10 +206,10 @@ class LearnedCodec:
             raise err
         return image
 
-    def decode_tiles(self, data: bytes, size: tuple[int, int], layer: TextLayer | None = None
-                     ) -> tuple[Image.Image, list[int]]:
+    def decode_tiles(self, data: bytes, size: tuple[int, int], layer: TextLayer | None = None,
+                     cond: np.ndarray | None = None) -> tuple[Image.Image, list[int]]:
         """(image, indices of damaged tiles, painted mid-grey). Header or framing errors raise
-        BaseLayerError."""
+        BaseLayerError. `cond` as in encode."""
         w, h = check_size(size)
         if len(data) < _HEAD.size:
             raise BaseLayerError("base layer payload truncated (header)")
@@ -188,7 +218,7 @@ class LearnedCodec:
             raise BaseLayerError(f"unsupported learned base layer version {version}")
         if flags & ~_FLAG_ROI or qstep > (QUALITY_MAX - QUALITY_MIN) * QSTEPS or tile != self.tile:
             raise BaseLayerError(f"bad learned base header (flags {flags}, q {qstep}, tile {tile})")
-        cond = cond_planes(layer, (w, h))
+        cond = _checked_cond(cond, (w, h)) if cond is not None else cond_planes(layer, (w, h))
         out = np.full((h, w, 3), 128, np.uint8)
         damaged = []
         pos = _HEAD.size
@@ -221,7 +251,7 @@ class LearnedCodec:
         if _U32.size + nz > len(body):
             raise BaseLayerError("tile z length out of range")
         ph, pw = (-(-s // STRIDE) * STRIDE for s in cond.shape[:2])
-        feats = net.features(_planes(_pad(cond)), exact=True)
+        feats = self._features(cond)
         z_hat = net.entropy_bottleneck.decompress([body[4:4 + nz]], (ph // STRIDE, pw // STRIDE))
         means, idx = self._entropy_params(z_hat, feats[2])
         y_hat = net.gaussian_conditional.decompress([body[4 + nz:]], idx, torch.float32,
@@ -230,8 +260,9 @@ class LearnedCodec:
         ig = net.inv_gain_int(qstep)[None, :, None, None]
         lim = Y_CLAMP * 2 ** AB
         y_in = torch.floor((y_int * ig + 2 ** (WB - 1)) / 2 ** WB).clamp(-lim, lim)
-        px = net.synthesis(y_in, feats, exact=True)
-        return px[0].permute(1, 2, 0).numpy().astype(np.uint8)
+        with self._exact_mode():
+            px = self._exact_net.synthesis(y_in.to(self.device), feats, exact=True)
+        return px[0].permute(1, 2, 0).cpu().numpy().astype(np.uint8)
 
     # ---- differentiable path ------------------------------------------------------------
     def recompress(self, image: torch.Tensor, glyphs: torch.Tensor | None, quality: float
@@ -258,6 +289,14 @@ class LearnedCodec:
         y_in = (ste_round(y_hat * ig * 2 ** AB) / 2 ** AB).clamp(-Y_CLAMP, Y_CLAMP)
         out = net.synthesis(y_in, feats).clamp(0, 1)
         return out[..., :h, :w]
+
+
+def _checked_cond(cond: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    w, h = size
+    if cond.shape != (h, w, 5) or cond.dtype != np.uint8:
+        raise BaseLayerError(f"condition planes must be ({h}, {w}, 5) uint8, got "
+                             f"{cond.shape} {cond.dtype}")
+    return cond
 
 
 def _qstep(quality: float) -> int:

@@ -100,6 +100,30 @@ def test_decode_bit_exact_across_threads_and_algorithms(codec: LearnedCodec, sho
     assert got == [ref] * 4
 
 
+def test_explicit_condition_planes_equal_the_layers(codec: LearnedCodec, shot) -> None:
+    """cond= (planes made elsewhere, as bench/learned_exact_check.py carries them) codes and
+    decodes exactly as the layer they were drawn from; wrong planes get a typed error."""
+    img, layer = shot
+    cond = cond_planes(layer, img.size)
+    data = codec.encode(img, 3.0, layer=layer)
+    assert codec.encode(img, 3.0, cond=cond) == data
+    assert np.array_equal(np.asarray(codec.decode(data, img.size, cond=cond)),
+                          np.asarray(codec.decode(data, img.size, layer)))
+    with pytest.raises(BaseLayerError, match="condition planes"):
+        codec.decode(data, img.size, cond=cond[:, :, :4])
+    with pytest.raises(BaseLayerError, match="condition planes"):
+        codec.encode(img, 3.0, cond=cond[1:])
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device here")
+def test_decode_on_the_gpu_is_bit_exact(codec: LearnedCodec, shot) -> None:
+    img, layer = shot
+    data = codec.encode(img, 3.0, layer=layer)
+    gpu = LearnedCodec(device="cuda")
+    assert np.array_equal(np.asarray(gpu.decode(data, img.size, layer)),
+                          np.asarray(codec.decode(data, img.size, layer)))
+
+
 def test_damaged_tile_loses_only_itself(codec: LearnedCodec, shot) -> None:
     img, layer = shot
     data = bytearray(codec.encode(img, 3.0, layer=layer))
