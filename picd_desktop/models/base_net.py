@@ -18,7 +18,6 @@ coverage of all words) -> 16-channel features at 1/4, 1/8 and 1/16, fed to g_a, 
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import asdict, dataclass
 
 import torch
@@ -26,6 +25,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from picd_desktop.models.compressai_compat import import_compressai
+from picd_desktop.models.threads import respect_omp_thread_limit
 
 import_compressai()
 from compressai.entropy_models import EntropyBottleneck, GaussianConditional  # noqa: E402
@@ -43,14 +43,6 @@ QSTEPS = 8              # quality resolution: 1/8 between levels
 EXACT_LIMIT = 2.0 ** 53
 Y_CLAMP = 256.0         # |y_hat| after the inverse gain and |z_hat| are clamped to these
 Z_CLAMP = 1024.0
-
-
-def respect_omp_thread_limit() -> None:
-    """Cap torch's threads at OMP_THREAD_LIMIT (set for Tesseract): asking OpenMP for more
-    threads than that limit made conv backward spin forever (measured here)."""
-    limit = os.environ.get("OMP_THREAD_LIMIT", "")
-    if limit.isdigit() and 0 < int(limit) < torch.get_num_threads():
-        torch.set_num_threads(int(limit))
 
 
 respect_omp_thread_limit()

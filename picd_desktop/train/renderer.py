@@ -1,13 +1,19 @@
 """Train the diffusion renderer on (original, decoded base, glyph image) triples.
 
 Data: the cache made by `picd_desktop.train.render_data` (real encoder output at several
-qualities; glyph images from real Tesseract OCR). Objective: the model's clean-image estimate
-at a random time step t < T_TRAIN_MAX from x_t noised around the bridge between x0 and the
-anchor (`scheduler.bridge_target`), L1 on pixels plus L1 on horizontal and vertical
-differences (keeps edges sharp). Checkpoints every `--ckpt-every` steps and at the end;
-running it again resumes. `--smoke` runs three tiny steps (a CPU check of the whole path).
+qualities; glyph images from real Tesseract OCR). Loss: L1 of the model's clean-image estimate
+on pixels plus L1 on horizontal and vertical differences (keeps edges sharp). Objectives
+(`--objective`): `bridge`, the estimate at a random time step t < T_TRAIN_MAX from x_t noised
+around the bridge between x0 and the anchor (`scheduler.bridge_target`); `trajectory`, the
+estimate at a random step k of the default sampler (RenderSettings: strength, steps), from the
+x_t the sampler itself reaches after k steps of the current model (run without gradients), so
+training sees exactly what sampling does. Validation reports, besides the per-step loss, the
+PSNR of the full default sampler's output (`sample_psnr`) against the anchor's. Checkpoints
+every `--ckpt-every` steps and at the end; running it again resumes. `--smoke` runs three
+tiny steps (a CPU check of the whole path).
 
-    python -m picd_desktop.train.renderer CACHE OUT [--minutes 50] [--no-glyphs] [--export NAME]
+    python -m picd_desktop.train.renderer CACHE OUT [--minutes 50] [--no-glyphs]
+        [--objective bridge|trajectory] [--export NAME]
 """
 
 from __future__ import annotations
@@ -26,7 +32,13 @@ import torch
 from PIL import Image
 
 from picd_desktop.render.diffusion.model import DOMAINS, RenderNet, RenderNetConfig, anchor_image
-from picd_desktop.render.diffusion.scheduler import T_TRAIN_MAX, bridge_target, make_scheduler
+from picd_desktop.render.diffusion.pipeline import RenderSettings
+from picd_desktop.render.diffusion.scheduler import (
+    T_TRAIN_MAX,
+    bridge_target,
+    make_scheduler,
+    sampling_timesteps,
+)
 from picd_desktop.render.diffusion.tensors import glyph_tensor, image_tensor
 
 VAL_EVERY = 12  # every 12th image of the manifest is held out
@@ -90,35 +102,68 @@ def render_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return loss
 
 
-def _step_batch(net: RenderNet, sched, batch, gen: torch.Generator):
+OBJECTIVES = ("bridge", "trajectory")
+
+
+def _step_batch(net: RenderNet, sched, batch, gen: torch.Generator, objective: str = "bridge"):
+    """(loss, clean-image estimate) of one batch under `objective`."""
     dev = next(net.parameters()).device
     x0, base, glyphs, domain = (b.to(dev) for b in batch)
     g = glyphs if net.cfg.glyphs else None
-    t = torch.randint(0, T_TRAIN_MAX, (x0.shape[0],), generator=gen)
     noise = torch.randn(x0.shape, generator=gen).to(dev)
-    t = t.to(dev)
     anchor = anchor_image(base, g)
+    if objective == "trajectory":
+        k = int(torch.randint(0, RenderSettings.steps, (1,), generator=gen))
+        pred = sample(net, sched, base, g, domain, anchor, noise, stop_after=k)
+        return render_loss(pred, x0), pred
+    t = torch.randint(0, T_TRAIN_MAX, (x0.shape[0],), generator=gen).to(dev)
     x_t = sched.add_noise(bridge_target(x0, anchor, t), noise, t)
     pred = net(x_t, t, domain, base, g, anchor)
     return render_loss(pred, x0), pred
 
 
+def sample(net: RenderNet, sched, base, g, domain, anchor, noise,
+           stop_after: int | None = None) -> torch.Tensor:
+    """The default sampler on a batch of crops (as the pipeline runs it on one tile): the
+    clean-image estimate of the last step, or of step `stop_after` (0-based) with gradients
+    for that step alone."""
+    settings = RenderSettings()
+    timesteps = sampling_timesteps(sched, settings.steps, settings.strength)
+    last = len(timesteps) - 1 if stop_after is None else stop_after
+    x = sched.add_noise(anchor, noise, torch.tensor([timesteps[0]]))
+    for k, t in enumerate(timesteps[:last + 1]):
+        tt = torch.full((x.shape[0],), t, device=x.device)
+        if k < last:
+            with torch.no_grad():
+                est = net(x, tt, domain, base, g, anchor).clamp(-1, 1)
+            x = sched.step(est, t, x).prev_sample
+        else:
+            return net(x, tt, domain, base, g, anchor)
+    raise AssertionError("unreachable")
+
+
 @torch.no_grad()
-def evaluate(net: RenderNet, sched, sampler: TripleSampler, batches: int = 6) -> dict:
-    """Validation loss and PSNR (x0 estimate vs anchor) on fixed held-out crops."""
+def evaluate(net: RenderNet, sched, sampler: TripleSampler, batches: int = 6,
+             objective: str = "bridge") -> dict:
+    """On fixed held-out crops: the objective's loss and PSNR, the full default sampler's
+    PSNR, and the anchor's."""
     state = sampler.rng.bit_generator.state
     sampler.rng = np.random.default_rng(1234)
     gen = torch.Generator().manual_seed(1234)
     net.eval()
-    losses, mse_pred, mse_anchor = [], [], []
+    losses, mse_pred, mse_anchor, mse_sample = [], [], [], []
     for _ in range(batches):
         batch = sampler.sample(8)
-        loss, pred = _step_batch(net, sched, batch, gen)
-        x0, base, glyphs = (b.to(pred.device) for b in batch[:3])
-        anchor = anchor_image(base, glyphs if net.cfg.glyphs else None)
+        loss, pred = _step_batch(net, sched, batch, gen, objective)
+        x0, base, glyphs, domain = (b.to(pred.device) for b in batch)
+        g = glyphs if net.cfg.glyphs else None
+        anchor = anchor_image(base, g)
+        noise = torch.randn(x0.shape, generator=gen).to(x0.device)
+        out = sample(net, sched, base, g, domain, anchor, noise).clamp(-1, 1)
         losses.append(float(loss))
         mse_pred.append(float(((pred.clamp(-1, 1) - x0) / 2).square().mean()))
         mse_anchor.append(float(((anchor - x0) / 2).square().mean()))
+        mse_sample.append(float(((out - x0) / 2).square().mean()))
     net.train()
     sampler.rng = np.random.default_rng()
     sampler.rng.bit_generator.state = state
@@ -127,12 +172,12 @@ def evaluate(net: RenderNet, sched, sampler: TripleSampler, batches: int = 6) ->
         return 10 * math.log10(1 / max(np.mean(m), 1e-12))
 
     return {"val_loss": float(np.mean(losses)), "val_psnr": psnr(mse_pred),
-            "anchor_psnr": psnr(mse_anchor)}
+            "sample_psnr": psnr(mse_sample), "anchor_psnr": psnr(mse_anchor)}
 
 
 def train(cache: Path, out: Path, *, minutes: float, max_steps: int, glyphs: bool,
           batch: int, crop: int, lr: float, threads: int, ckpt_every: int,
-          smoke: bool = False, device: str = "cpu") -> dict:
+          smoke: bool = False, device: str = "cpu", objective: str = "bridge") -> dict:
     """Train (resuming from out/ckpt.pt when present); returns the final log record."""
     torch.set_num_threads(threads)
     out.mkdir(parents=True, exist_ok=True)
@@ -174,7 +219,7 @@ def train(cache: Path, out: Path, *, minutes: float, max_steps: int, glyphs: boo
         frac = min(1.0, (time.time() - t_start) / (minutes * 60))
         for group in opt.param_groups:  # warm-up, then cosine decay over the time budget
             group["lr"] = lr * min(1.0, (step + 1) / 100) * 0.5 * (1 + math.cos(math.pi * frac))
-        loss, _ = _step_batch(net, sched, train_set.sample(batch), gen)
+        loss, _ = _step_batch(net, sched, train_set.sample(batch), gen, objective)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
@@ -188,13 +233,13 @@ def train(cache: Path, out: Path, *, minutes: float, max_steps: int, glyphs: boo
             record = {"step": step, "loss": float(loss.detach()),
                       "minutes": (time.time() - t_start) / 60}
             if step % ckpt_every == 0:
-                record |= evaluate(ema, sched, val_set, 2 if smoke else 6)
+                record |= evaluate(ema, sched, val_set, 2 if smoke else 6, objective)
                 save()
             log.write(json.dumps(record) + "\n")
             log.flush()
             print(json.dumps(record), flush=True)
     record = {"step": step, "minutes": (time.time() - t_start) / 60,
-              **evaluate(ema, sched, val_set, 2 if smoke else 6)}
+              **evaluate(ema, sched, val_set, 2 if smoke else 6, objective)}
     log.write(json.dumps(record | {"final": True}) + "\n")
     log.close()
     save()
@@ -214,6 +259,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--device", default="cpu", help="cpu or cuda (a real run: cuda, --batch 32)")
     ap.add_argument("--ckpt-every", type=int, default=200)
+    ap.add_argument("--objective", choices=OBJECTIVES, default="bridge")
     ap.add_argument("--smoke", action="store_true", help="a tiny model, 3 steps")
     ap.add_argument("--export", metavar="NAME", help="write resources/models/NAME after")
     args = ap.parse_args(argv)
@@ -222,7 +268,7 @@ def main(argv: list[str] | None = None) -> None:
     record = train(args.cache, args.out, minutes=args.minutes, max_steps=args.max_steps,
                    glyphs=not args.no_glyphs, batch=args.batch, crop=args.crop, lr=args.lr,
                    threads=args.threads, ckpt_every=args.ckpt_every, smoke=args.smoke,
-                   device=args.device)
+                   device=args.device, objective=args.objective)
     print(json.dumps(record))
     if args.export:
         from picd_desktop.render.diffusion.weights import export_checkpoint  # noqa: PLC0415
