@@ -177,8 +177,10 @@ def evaluate(net: RenderNet, sched, sampler: TripleSampler, batches: int = 6,
 
 def train(cache: Path, out: Path, *, minutes: float, max_steps: int, glyphs: bool,
           batch: int, crop: int, lr: float, threads: int, ckpt_every: int,
-          smoke: bool = False, device: str = "cpu", objective: str = "bridge") -> dict:
-    """Train (resuming from out/ckpt.pt when present); returns the final log record."""
+          smoke: bool = False, device: str = "cpu", objective: str = "bridge",
+          init: str | None = None) -> dict:
+    """Train (resuming from out/ckpt.pt when present, else starting from the shipped model
+    `init` when given); returns the final log record."""
     torch.set_num_threads(threads)
     out.mkdir(parents=True, exist_ok=True)
     cfg = RenderNetConfig(widths=(24, 48, 96), cond_width=24, glyphs=glyphs)
@@ -187,7 +189,7 @@ def train(cache: Path, out: Path, *, minutes: float, max_steps: int, glyphs: boo
     net = RenderNet(cfg).to(device)
     ema = copy.deepcopy(net).requires_grad_(False)
     opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
-    step, elapsed = 0, 0.0
+    step, elapsed, init_from = 0, 0.0, None
     ckpt = out / "ckpt.pt"
     if ckpt.exists():
         state = torch.load(ckpt, weights_only=False, map_location=device)
@@ -197,6 +199,19 @@ def train(cache: Path, out: Path, *, minutes: float, max_steps: int, glyphs: boo
         ema.load_state_dict(state["ema"])
         opt.load_state_dict(state["opt"])
         step, elapsed = state["step"], state["elapsed"]
+        init_from = state.get("init")
+    elif init:
+        from picd_desktop.render.diffusion.weights import (  # noqa: PLC0415
+            load_render_net,
+            read_card,
+        )
+
+        start = load_render_net(init)
+        if start.cfg != cfg:
+            raise ValueError(f"model {init} has another config: {start.cfg}")
+        net.load_state_dict(start.state_dict())
+        ema.load_state_dict(start.state_dict())
+        init_from = f"{init} ({read_card(init)['sha256'][:16]}...)"
     sched = make_scheduler()
     hardware = (f"{platform.machine()} {os.cpu_count()}-core machine, {device}, "
                 f"{threads} torch thread(s)" + (f", {torch.cuda.get_device_name()}"
@@ -212,7 +227,8 @@ def train(cache: Path, out: Path, *, minutes: float, max_steps: int, glyphs: boo
         tmp = ckpt.with_suffix(".tmp")
         torch.save({"cfg": cfg.to_dict(), "net": net.state_dict(), "ema": ema.state_dict(),
                     "opt": opt.state_dict(), "step": step,
-                    "elapsed": time.time() - t_start, "hardware": hardware}, tmp)
+                    "elapsed": time.time() - t_start, "hardware": hardware,
+                    "objective": objective, "init": init_from}, tmp)
         tmp.replace(ckpt)
 
     while step < max_steps and (time.time() - t_start) < minutes * 60:
@@ -260,6 +276,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--device", default="cpu", help="cpu or cuda (a real run: cuda, --batch 32)")
     ap.add_argument("--ckpt-every", type=int, default=200)
     ap.add_argument("--objective", choices=OBJECTIVES, default="bridge")
+    ap.add_argument("--init", metavar="NAME", help="start from the shipped model NAME")
     ap.add_argument("--smoke", action="store_true", help="a tiny model, 3 steps")
     ap.add_argument("--export", metavar="NAME", help="write resources/models/NAME after")
     args = ap.parse_args(argv)
@@ -268,7 +285,7 @@ def main(argv: list[str] | None = None) -> None:
     record = train(args.cache, args.out, minutes=args.minutes, max_steps=args.max_steps,
                    glyphs=not args.no_glyphs, batch=args.batch, crop=args.crop, lr=args.lr,
                    threads=args.threads, ckpt_every=args.ckpt_every, smoke=args.smoke,
-                   device=args.device, objective=args.objective)
+                   device=args.device, objective=args.objective, init=args.init)
     print(json.dumps(record))
     if args.export:
         from picd_desktop.render.diffusion.weights import export_checkpoint  # noqa: PLC0415
