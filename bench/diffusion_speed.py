@@ -41,6 +41,14 @@ def screens_1080p(limit: int) -> list[Path]:
     return out[:limit]
 
 
+def mosaic_4k(files: list[Path]) -> Image.Image:
+    """3840x2160: the first four 1080p screenshots (repeated if fewer) in a 2x2 grid."""
+    mosaic = Image.new("RGB", (3840, 2160))
+    for i, path in enumerate((files * 4)[:4]):
+        mosaic.paste(Image.open(path).convert("RGB"), ((i % 2) * 1920, (i // 2) * 1080))
+    return mosaic
+
+
 def active_share(base: Image.Image, glyphs: Image.Image, renderer: DiffusionRenderer) -> float:
     """Share of the tiles the network runs on (the rest keep the anchor)."""
     from picd_desktop.render.diffusion.model import anchor_image  # noqa: PLC0415
@@ -87,10 +95,7 @@ def main() -> None:
         rows.append((path.name, share, statistics.median(t_plain), t_guided[0]))
         print(rows[-1], flush=True)
     # 4K: a 2x2 mosaic of the first four 1080p screenshots
-    mosaic = Image.new("RGB", (3840, 2160))
-    for i, path in enumerate((files * 4)[:4]):
-        mosaic.paste(Image.open(path).convert("RGB"), ((i % 2) * 1920, (i // 2) * 1080))
-    data4k = api.encode(mosaic, quality=1)
+    data4k = api.encode(mosaic_4k(files), quality=1)
     base4k, layer4k = api.decode_layers(data4k)
     glyphs4k = draw_glyphs(layer4k)
     with metrics.peak_memory() as peak:

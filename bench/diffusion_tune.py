@@ -34,6 +34,13 @@ ROOT = Path(__file__).resolve().parent
 GRID = [(1, 0.2), (2, 0.2), (2, 0.4), (4, 0.2), (4, 0.4), (4, 0.6)]
 
 
+def val_screens(limit: int) -> list[Path]:
+    """The first `limit` screenshots of the val split (tuning never sees the test split)."""
+    manifest = json.loads((ROOT / "set_manifest.json").read_text())
+    return [ROOT / "data" / e["file"] for e in manifest["images"]
+            if e.get("split") == "val"][:limit]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--qualities", type=int, nargs="+", default=[1, 3])
@@ -42,9 +49,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "results" / "diffusion_tune.md")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    manifest = json.loads((ROOT / "set_manifest.json").read_text())
-    paths = [ROOT / "data" / e["file"] for e in manifest["images"]
-             if e.get("split") == "val"][: args.limit]
+    paths = val_screens(args.limit)
     renderer = DiffusionRenderer(device="cpu")
     sums: dict[tuple, list[tuple[float, float, float]]] = {}
     for path in paths:

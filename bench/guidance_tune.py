@@ -12,7 +12,6 @@ bench/results/guidance_tune.md; the test split (diffusion.md) is never used for 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -28,6 +27,7 @@ from PIL import Image  # noqa: E402
 
 from bench import metrics  # noqa: E402
 from bench.diffusion_bench import FEATURE_STRIDE  # noqa: E402
+from bench.diffusion_tune import val_screens  # noqa: E402
 from bench.feature_distance import patch_features, report_from_features  # noqa: E402
 from picd_desktop import api  # noqa: E402
 from picd_desktop.render.diffusion.guidance import GuidanceConfig  # noqa: E402
@@ -47,9 +47,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "results" / "guidance_tune.md")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    manifest = json.loads((ROOT / "set_manifest.json").read_text())
-    paths = [ROOT / "data" / e["file"] for e in manifest["images"]
-             if e.get("split") == "val"][: args.limit]
+    paths = val_screens(args.limit)
     renderers = {"composite": None}
     for ocr, rec in GRID:
         name = "diffusion" if ocr == rec == 0 else f"guided ocr {ocr:g}, recompress {rec:g}"

@@ -27,7 +27,7 @@ import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from bench import metrics  # noqa: E402
-from bench.diffusion_speed import screens_1080p  # noqa: E402
+from bench.diffusion_speed import mosaic_4k, screens_1080p  # noqa: E402
 from picd_desktop.base.learned import LearnedCodec  # noqa: E402
 from picd_desktop.text.fit import build_layer  # noqa: E402
 from picd_desktop.text.ocr import run_ocr  # noqa: E402
@@ -78,9 +78,7 @@ def main() -> None:
                 size = len(data)
             rows.append((path.name, q, size, statistics.median(enc), statistics.median(dec)))
             print(rows[-1], flush=True)
-    mosaic = Image.new("RGB", (3840, 2160))
-    for i, path in enumerate((files * 4)[:4]):
-        mosaic.paste(Image.open(path).convert("RGB"), ((i % 2) * 1920, (i // 2) * 1080))
+    mosaic = mosaic_4k(files)
     layer4k, img4k = build_layer(mosaic, run_ocr(mosaic))[:2]
     img4k = img4k.convert("RGB")
     with metrics.peak_memory() as peak_enc:
