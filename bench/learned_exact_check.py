@@ -24,7 +24,7 @@ import torch
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from picd_desktop.base.learned import LearnedCodec  # noqa: E402
+from picd_desktop.base.learned import LearnedCodec, planes_from_glyphs  # noqa: E402
 
 QUALITIES = (1, 5)
 CASES = 4  # images (each at every quality)
@@ -48,11 +48,8 @@ def make(args: argparse.Namespace) -> None:
         image = image.crop((0, 0, min(image.width, 1024), min(image.height, 768)))
         glyph = np.asarray(Image.open(cache / f"{e['name']}.glyph.png").convert("RGBA"))
         glyph = glyph[:image.height, :image.width]
-        cond = np.zeros((image.height, image.width, 5), np.uint8)
-        a = glyph[..., 3:4].astype(np.uint32)
-        cond[..., :3] = (glyph[..., :3] * a + 127) // 255
-        cond[..., 3] = glyph[..., 3]
-        cond[..., 4] = np.where(glyph[..., 3] > 0, 255, 0)
+        # no text layer in the cache: word coverage stands in as the glyphs' ink
+        cond = planes_from_glyphs(glyph, np.where(glyph[..., 3] > 0, 255, 0))
         np.savez_compressed(args.dir / f"{e['name']}.cond.npz", a=cond)
         image.save(args.dir / f"{e['name']}.png")
         for q in QUALITIES:

@@ -69,11 +69,18 @@ def cond_planes(layer: TextLayer | None, size: tuple[int, int]) -> np.ndarray:
         return out
     if (layer.width, layer.height) != (w, h):
         raise BaseLayerError("text layer size differs from the base layer's")
-    rgba = np.asarray(draw_glyphs(layer)).astype(np.uint32)
-    a = rgba[..., 3:4]
-    out[..., :3] = (rgba[..., :3] * a + 127) // 255
+    return planes_from_glyphs(np.asarray(draw_glyphs(layer)), np.asarray(word_coverage(layer)))
+
+
+def planes_from_glyphs(rgba: np.ndarray, coverage: np.ndarray) -> np.ndarray:
+    """Condition planes (H, W, 5) uint8 from a glyph image (H, W, 4) and a word coverage
+    mask (H, W): glyph RGB premultiplied by alpha, alpha, coverage."""
+    h, w = rgba.shape[:2]
+    out = np.zeros((h, w, 5), np.uint8)
+    a = rgba[..., 3:4].astype(np.uint32)
+    out[..., :3] = (rgba[..., :3].astype(np.uint32) * a + 127) // 255
     out[..., 3] = rgba[..., 3]
-    out[..., 4] = word_coverage(layer)
+    out[..., 4] = coverage
     return out
 
 
