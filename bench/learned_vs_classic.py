@@ -2,6 +2,7 @@
 
 Usage: OMP_THREAD_LIMIT=1 .venv/bin/python bench/learned_vs_classic.py --split test
        [--nocond build/train/learned-hp-nocond] [--qualities 1 2 3 4 5 6 7 8] [--limit N]
+       [--model DIR] [--extra NAME=DIR ...]   # other conditioned nets (e.g. grown variants)
 
 Screens go through real OCR + text.fit.build_layer; each codec codes `cleaned` (text removed,
 no ROI crops: those are the same AVIF crops for both) with the layer as condition and is
@@ -81,10 +82,19 @@ def main() -> int:
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--out", default=str(ROOT / "results" / "learned.md"))
+    p.add_argument("--model", default=None, help="the `learned` net's directory (default: shipped)")
+    p.add_argument("--extra", nargs="*", default=[], metavar="NAME=DIR",
+                   help="more conditioned nets to score beside it")
     args = p.parse_args()
+    args.argv = sys.argv[1:]
     os.environ["OMP_THREAD_LIMIT"] = "1"
     torch.set_num_threads(args.threads)
-    codecs = {"classic": ClassicCodec(), "learned": LearnedCodec()}
+    learned = LearnedCodec() if args.model is None else LearnedCodec(
+        Path(args.model).name, directory=Path(args.model))
+    codecs = {"classic": ClassicCodec(), "learned": learned}
+    for spec in args.extra:
+        name, _, directory = spec.partition("=")
+        codecs[name] = LearnedCodec(name, directory=Path(directory))
     if args.nocond and Path(args.nocond).is_dir():
         codecs["learned-nocond"] = LearnedCodec("learned-hp-nocond", directory=Path(args.nocond))
     rows = []
@@ -118,7 +128,7 @@ def write(rows: list[dict], args, codecs: dict) -> None:
     lines = [
         "# Learned base codec vs the classic base codec (base layer alone)", "",
         "Command: `OMP_THREAD_LIMIT=1 .venv/bin/python bench/learned_vs_classic.py "
-        f"--split {args.split}" + (f" --limit {args.limit}" if args.limit else "") + "`", "",
+        + " ".join(args.argv) + "`", "",
         f"Model `{card['id']}` sha256 `{card['sha256'][:16]}...`: {card['steps']} steps, "
         f"{card['train_minutes']} min on {card['hardware']} (batch {card['batch']}, "
         f"{card['crop']} px crops, {card['data']['images']} training images). "
@@ -127,6 +137,12 @@ def write(rows: list[dict], args, codecs: dict) -> None:
         "(classic: for its ink-mask context only; no ROI here). Photos: as they are, no layer. "
         "`learned-nocond`: the same net trained the same time without the glyph condition.", "",
     ]
+    for cname, codec in codecs.items():
+        if cname not in ("classic", "learned", "learned-nocond"):
+            c = codec.card
+            grown = {k: v for k, v in c["config"].items() if k in ("ga_res", "gs_res", "half")}
+            lines += [f"`{cname}` sha256 `{c['sha256'][:16]}...`: {c['steps']} steps, "
+                      f"{c['train_minutes']} min, extra blocks {grown or 'none'}.", ""]
     for kind in ("screens", "photos"):
         kr = [r for r in rows if r["kind"] == kind]
         if not kr:

@@ -13,6 +13,11 @@ Variable rate: per quality level a gain vector scales y before quantisation (enc
 and an inverse gain on a 2**-WB grid scales y_hat before g_s (decoder, exact integers).
 The condition: 5 uint8 planes at full resolution (glyph RGB premultiplied by alpha, alpha,
 coverage of all words) -> 16-channel features at 1/4, 1/8 and 1/16, fed to g_a, h_s and g_s.
+
+Optional capacity (NetConfig fields, 0 = the v1 architecture): `ga_res` residual blocks in g_a
+at 1/8 and 1/16, `gs_res` residual blocks in g_s at 1/4, and `half`: a refinement stage at 1/2
+resolution (with its own glyph features) whose output is added to the 1/4-stage image. Every
+new block's output layer starts at zero, so a grown net starts as the net it grew from.
 """
 
 from __future__ import annotations
@@ -62,6 +67,9 @@ class NetConfig:
     cond: bool = True
     cond_ch: int = 16    # glyph feature channels per scale
     gs: int = 32         # g_s feature channels at 1/8 and 1/4
+    ga_res: int = 0      # residual blocks in g_a at 1/8 and at 1/16 (encoder only)
+    gs_res: int = 0      # residual blocks in g_s at 1/4
+    half: int = 0        # channels of the 1/2-resolution refinement stage (0: none)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -141,22 +149,32 @@ class QConv(nn.Module):
         return float(w.abs().sum(dim=(1, 2, 3)).max() * in_max + b.abs().max())
 
 
-class GlyphFeatures(nn.Module):
-    """5 condition planes (full resolution) -> features at 1/4, 1/8, 1/16 (1x1 convs on
-    pixel-unshuffled planes)."""
+def _zero(layer: QConv) -> QConv:
+    """`layer` with zero weights and bias (a residual branch that starts as the identity)."""
+    nn.init.zeros_(layer.conv.weight)
+    nn.init.zeros_(layer.conv.bias)
+    return layer
 
-    def __init__(self, ch: int) -> None:
+
+class GlyphFeatures(nn.Module):
+    """5 condition planes (full resolution) -> features at 1/4, 1/8, 1/16 and, with `half`,
+    1/2 (1x1 convs on pixel-unshuffled planes)."""
+
+    def __init__(self, ch: int, half: bool = False) -> None:
         super().__init__()
         self.c4 = QConv(5 * 16, ch, 1, in_bits=IN_BITS)
         self.c8 = QConv(ch * 4, ch, 1)
         self.c16 = QConv(ch * 4, ch, 1)
+        self.c2 = QConv(5 * 4, ch // 2, 1, in_bits=IN_BITS) if half else None
 
-    def forward(self, cond: Tensor, exact: bool = False) -> list[Tensor]:
+    def forward(self, cond: Tensor, exact: bool = False) -> list[Tensor | None]:
+        """[f4, f8, f16, f2 or None]."""
         run = (lambda m, t: m.exact(t)) if exact else (lambda m, t: m(t))
         f4 = run(self.c4, F.pixel_unshuffle(cond, 4))
         f8 = run(self.c8, F.pixel_unshuffle(f4, 2))
         f16 = run(self.c16, F.pixel_unshuffle(f8, 2))
-        return [f4, f8, f16]
+        f2 = None if self.c2 is None else run(self.c2, F.pixel_unshuffle(cond, 2))
+        return [f4, f8, f16, f2]
 
 
 class BaseNet(nn.Module):
@@ -167,11 +185,15 @@ class BaseNet(nn.Module):
         self.cfg = cfg = cfg or NetConfig()
         c = cfg.cond_ch if cfg.cond else 0
         if cfg.cond:
-            self.glyph = GlyphFeatures(cfg.cond_ch)
+            self.glyph = GlyphFeatures(cfg.cond_ch, half=cfg.half > 0)
         # analysis (encoder only): float after fake-quantised weights
         self.a1 = QConv(3 * 16 + c, 96, 3, 2, act="none", in_bits=IN_BITS)   # 1/4 -> 1/8
         self.a2 = QConv(96 + c, 96, 3, 2, act="none")                        # 1/8 -> 1/16
         self.a3 = QConv(96 + c, cfg.m, 3, 1, act="none")
+        self.a_res8 = nn.ModuleList(_zero(QConv(96 + c, 96, 3, act="none"))
+                                    for _ in range(cfg.ga_res))
+        self.a_res16 = nn.ModuleList(_zero(QConv(96 + c, 96, 3, act="none"))
+                                     for _ in range(cfg.ga_res))
         self.h_a1 = QConv(cfg.m, 64, 3, 2, act="none")
         self.h_a2 = QConv(64, cfg.z, 3, 2, act="none")
         # hyper-synthesis (exact): z (1/64) -> means, log-scales (1/16)
@@ -182,6 +204,11 @@ class BaseNet(nn.Module):
         self.s1 = QConv(cfg.m + c, cfg.gs * 4, 3)
         self.s2 = QConv(cfg.gs + c, cfg.gs * 4, 3)
         self.s3 = QConv(cfg.gs + c, 3 * 16, 3, act="signed")
+        self.s_res = nn.ModuleList(_zero(QConv(cfg.gs + c, cfg.gs, 3, act="signed"))
+                                   for _ in range(cfg.gs_res))
+        if cfg.half:
+            self.s_half = QConv(cfg.gs + c, cfg.half * 4, 3)                 # 1/4 -> 1/2
+            self.s_out2 = _zero(QConv(cfg.half + c // 2, 3 * 4, 3, act="signed"))
         start = 2.0 ** (torch.arange(LEVELS, dtype=torch.float32) / 2 - 1.5)  # 0.35 .. 4
         self.gain = nn.Parameter(start[:, None].repeat(1, cfg.m))
         self.inv_gain = nn.Parameter(1 / start[:, None].repeat(1, cfg.m))
@@ -192,8 +219,9 @@ class BaseNet(nn.Module):
 
     # ---- pieces -------------------------------------------------------------------------
     def features(self, cond: Tensor | None, exact: bool = False) -> list[Tensor | None]:
+        """Glyph features [f4, f8, f16, f2] (all None without the condition)."""
         if not self.cfg.cond:
-            return [None, None, None]
+            return [None, None, None, None]
         assert cond is not None, "this net needs the glyph condition"
         return self.glyph(cond, exact)
 
@@ -203,7 +231,11 @@ class BaseNet(nn.Module):
 
     def analysis(self, x: Tensor, feats: list[Tensor | None]) -> Tensor:
         h = F.relu(self.a1(self._cat(F.pixel_unshuffle(x, 4), feats[0])))
+        for block in self.a_res8:
+            h = F.relu(h + block(self._cat(h, feats[1])))
         h = F.relu(self.a2(self._cat(h, feats[1])))
+        for block in self.a_res16:
+            h = F.relu(h + block(self._cat(h, feats[2])))
         return self.a3(self._cat(h, feats[2]))
 
     def hyper_analysis(self, y: Tensor) -> Tensor:
@@ -227,9 +259,15 @@ class BaseNet(nn.Module):
         """Image in [0, 1] (float) or uint8-valued integers (exact, y_hat in units 2**-AB
         after the inverse gain)."""
         run = (lambda m, t: m.exact(t)) if exact else (lambda m, t: m(t))
+        top = AMAX * 2 ** AB - 1 if exact else AMAX - 2 ** -AB
         h = F.pixel_shuffle(run(self.s1, self._cat(y_hat, feats[2])), 2)
         h = F.pixel_shuffle(run(self.s2, self._cat(h, feats[1])), 2)
+        for block in self.s_res:  # sums of values on one grid: exact in both paths
+            h = (h + run(block, self._cat(h, feats[0]))).clamp(0, top)
         out = F.pixel_shuffle(run(self.s3, self._cat(h, feats[0])), 4)
+        if self.cfg.half:
+            t = F.pixel_shuffle(run(self.s_half, self._cat(h, feats[0])), 2)
+            out = out + F.pixel_shuffle(run(self.s_out2, self._cat(t, feats[3])), 2)
         if exact:  # units 2**-AB of [0, 1] -> 0..255: floor(v * 255 / 64 + 1/2), exact
             return torch.floor(out * 255 / 2 ** AB + 0.5).clamp(0, 255)
         return out
@@ -285,9 +323,14 @@ class BaseNet(nn.Module):
         worst = [self.h_s1.bound(Z_CLAMP * 2 ** AB), self.h_s2.bound(act),
                  self.h_s3.bound(act), self.s1.bound(max(max_y_int, act)),
                  self.s2.bound(act), self.s3.bound(act)]
+        worst += [m.bound(act) for m in self.s_res]
+        if self.cfg.half:
+            worst += [self.s_half.bound(act), self.s_out2.bound(act)]
         if self.cfg.cond:
             worst += [self.glyph.c4.bound(255), self.glyph.c8.bound(act),
                       self.glyph.c16.bound(act)]
+            if self.glyph.c2 is not None:
+                worst += [self.glyph.c2.bound(255)]
         top = max(worst) + 2.0 ** (WB + IN_BITS)  # re-quantisation adds half a step
         if top >= EXACT_LIMIT or sgn * 255 >= EXACT_LIMIT:
             raise ValueError(f"exact path could exceed 2**53 ({top:.3g})")

@@ -25,9 +25,10 @@ import torch
 import torch.nn.functional as F
 
 from picd_desktop.models.base_net import LEVELS, BaseNet, NetConfig
-from picd_desktop.models.weights import CARD_FILE, prepare_for_export, save_weights
+from picd_desktop.models.weights import CARD_FILE, load_net, prepare_for_export, save_weights
 from picd_desktop.train.data import CropSampler, prepare
 
+GROWABLE = ("ga_res", "gs_res", "half")  # NetConfig fields whose blocks start as the identity
 LAMBDAS = tuple(0.0009 * (100 ** (i / (LEVELS - 1))) for i in range(LEVELS))  # 0.0009 .. 0.09
 
 
@@ -66,7 +67,8 @@ def train(args: argparse.Namespace) -> dict:
     os.environ["OMP_THREAD_LIMIT"] = "1"
     device = pick_device(args.device)
     torch.manual_seed(args.seed)
-    cfg = NetConfig(cond=not args.no_cond)
+    cfg = NetConfig(cond=not args.no_cond, ga_res=args.ga_res, gs_res=args.gs_res,
+                    half=args.half)
     net = BaseNet(cfg).to(device)
     opt, aux_opt = _optimisers(net, args.lr)
     ckpt = Path(args.ckpt)
@@ -85,6 +87,9 @@ def train(args: argparse.Namespace) -> dict:
         runs = state.get("runs") or [{"hardware": f"{platform.machine()} CPU, 1 torch thread(s)",
                                       "steps": step, "minutes": round(elapsed / 60, 2)}]
         print(f"resumed from {last} at step {step} ({elapsed / 60:.1f} min)")
+    elif args.init:
+        step, elapsed, runs = grow_from(net, Path(args.init))
+        net.to(device)
     sampler = CropSampler(Path(args.data), args.crop, seed=args.seed + step)
     rng = np.random.default_rng(args.seed + 7919 * step)
     t0 = time.monotonic()
@@ -122,6 +127,26 @@ def train(args: argparse.Namespace) -> dict:
     if args.export:
         summary["export"] = export(net.cpu(), Path(args.export), args, step, elapsed, runs)
     return summary
+
+
+def grow_from(net: BaseNet, init: Path) -> tuple[int, float, list[dict]]:
+    """Load exported weights (a model directory) into `net`, which may have extra blocks (they
+    start at zero, so the grown net computes what the exported one did); returns the exported
+    model's (steps, seconds, runs) so the card counts all training."""
+    src, card = load_net(init.name, init)
+    if {k: v for k, v in src.cfg.as_dict().items() if k not in GROWABLE} != {
+            k: v for k, v in net.cfg.as_dict().items() if k not in GROWABLE}:
+        raise SystemExit(f"{init} has another base config: {src.cfg.as_dict()}")
+    own = net.state_dict()
+    shared = {k: v for k, v in src.state_dict().items()
+              if k in own and own[k].shape == v.shape}
+    net.load_state_dict(shared, strict=False)
+    new = sorted({k.split(".")[0] for k in own if k not in shared and "entropy" not in k
+                  and "gaussian" not in k})
+    print(f"grown from {init} (step {card['steps']}); new blocks: {new}")
+    runs = card.get("runs") or [{"hardware": card.get("hardware", "?"), "steps": card["steps"],
+                                 "minutes": card["train_minutes"]}]
+    return card["steps"], card["train_minutes"] * 60, [dict(r, init=str(init)) for r in runs]
 
 
 def hardware_name(device: torch.device, threads: int) -> str:
@@ -180,6 +205,11 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--device", default="auto")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-cond", action="store_true", help="ablation: no glyph condition")
+    p.add_argument("--ga-res", type=int, default=0, help="residual blocks in g_a per scale")
+    p.add_argument("--gs-res", type=int, default=0, help="residual blocks in g_s at 1/4")
+    p.add_argument("--half", type=int, default=0, help="channels of g_s's 1/2-res stage")
+    p.add_argument("--init", default=None,
+                   help="start from an exported model directory (it may have fewer blocks)")
     p.add_argument("--log-every", type=int, default=25)
     p.add_argument("--ckpt-every", type=int, default=100)
     p.add_argument("--smoke", action="store_true", help="a few steps on 64 px crops")

@@ -207,6 +207,31 @@ def test_smoke_training_resumes(tmp_path: Path, shot) -> None:
     assert out.decode(data, img.size, _layer).size == img.size
 
 
+def test_training_grows_a_shipped_model(tmp_path: Path, shot) -> None:
+    from picd_desktop.train import base_codec
+
+    img, layer = shot
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    img.save(cache / "a.png")
+    np.save(cache / "a.cond.npy", cond_planes(layer, img.size))
+    (cache / "manifest.json").write_text(json.dumps([{"name": "a", "source": "test"}]))
+    shipped = model_dir("learned-hp-v1")
+    base_steps = json.loads((shipped / CARD_FILE).read_text())["steps"]
+    argv = ["--smoke", "--data", str(cache), "--ckpt", str(tmp_path / "ck"), "--device", "cpu",
+            "--init", str(shipped), "--half", "4", "--gs-res", "1",
+            "--export", str(tmp_path / "grown")]
+    assert base_codec.train(base_codec.parse(argv))["steps"] == base_steps + 3
+    card = json.loads((tmp_path / "grown" / CARD_FILE).read_text())
+    assert card["config"]["half"] == 4 and card["runs"][0]["init"] == str(shipped)
+    grown = LearnedCodec("grown", directory=tmp_path / "grown")
+    data = grown.encode(img, 2.0, layer=layer)
+    assert grown.decode(data, img.size, layer).size == img.size
+    with pytest.raises(SystemExit, match="another base config"):
+        base_codec.train(base_codec.parse([*argv[:-2], "--no-cond", "--ckpt",
+                                           str(tmp_path / "ck2")]))
+
+
 def test_registry_loads_the_learned_codec_on_first_use() -> None:
     from picd_desktop.base import registry
 

@@ -59,3 +59,48 @@ def test_training_forward_has_gradients() -> None:
     loss.backward()
     assert net.a1.conv.weight.grad is not None and net.a1.conv.weight.grad.abs().sum() > 0
     assert net.s1.conv.weight.grad.abs().sum() > 0
+
+
+GROWN = NetConfig(ga_res=1, gs_res=1, half=8)
+
+
+def _randomise(net: BaseNet, std: float = 0.02) -> BaseNet:
+    """Give every zero-initialised residual branch real weights."""
+    with torch.no_grad():
+        for p in net.parameters():
+            if p.abs().sum() == 0:
+                p.add_(torch.randn_like(p) * std)
+    return net
+
+
+def test_grown_net_starts_as_the_net_it_grew_from() -> None:
+    torch.manual_seed(3)
+    small = BaseNet(NetConfig()).eval()
+    grown = BaseNet(GROWN).eval()
+    own = grown.state_dict()
+    grown.load_state_dict({k: v for k, v in small.state_dict().items()
+                           if own[k].shape == v.shape}, strict=False)
+    x, cond = torch.rand(1, 3, 64, 64), torch.randint(0, 256, (1, 5, 64, 64)).double()
+    with torch.no_grad():
+        a = small(x, cond.float() / 256, torch.tensor([3]))["x_hat"]
+        b = grown(x, cond.float() / 256, torch.tensor([3]))["x_hat"]
+        y = torch.randint(-500, 500, (1, 64, 4, 4)).double()
+        ea = small.synthesis(y, small.features(cond, exact=True), exact=True)
+        eb = grown.synthesis(y, grown.features(cond, exact=True), exact=True)
+    assert torch.equal(a, b) and torch.equal(ea, eb)
+
+
+@pytest.mark.parametrize("cfg", [GROWN, NetConfig(cond=False, gs_res=2, half=4)])
+def test_grown_exact_synthesis_matches_the_training_path(cfg: NetConfig) -> None:
+    torch.manual_seed(4)
+    net = _randomise(BaseNet(cfg)).eval()
+    assert net.check_exact_bounds() < 2 ** 53
+    cond = torch.randint(0, 256, (1, 5, 64, 64)).double() if cfg.cond else None
+    y = torch.randint(-500, 500, (1, cfg.m, 4, 4)).double()
+    with torch.no_grad():
+        px = net.synthesis(y, net.features(cond, exact=True), exact=True)
+        ref = net.double().synthesis(y / 2 ** AB, net.features(
+            None if cond is None else cond / 256))
+    assert px.shape == (1, 3, 64, 64) and px.min() >= 0 and px.max() <= 255
+    assert torch.equal(px, torch.floor(ref * 255 + 0.5).clamp(0, 255))
+    assert px.std() > 0
