@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import math
+import sys
 import threading
 import time
 import warnings
@@ -27,6 +28,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from picd_desktop.format.errors import UnknownModelError
+from picd_desktop.resources import resource_path
 
 REC_MODEL = "PP-OCRv6_rec_small.onnx"
 REC_SHA256 = "6f327246b50388f3c176ae304bd95767ea6dc0c9ae92153ef8cbe210b3c14884"
@@ -43,9 +45,15 @@ class RecognizerUnavailableError(UnknownModelError):
 
 
 def recognizer_path() -> Path:
-    """The recognition ONNX file inside the installed rapidocr wheel."""
+    """The recognition ONNX file: resources/ocr/ (where the desktop bundle carries it), else
+    inside the installed rapidocr wheel."""
+    bundled = resource_path("ocr", REC_MODEL)
+    if bundled.is_file():
+        return bundled
     spec = importlib.util.find_spec("rapidocr")
     if spec is None or not spec.submodule_search_locations:
+        if getattr(sys, "frozen", False):
+            raise RecognizerUnavailableError("OCR guidance is not included in this build")
         raise RecognizerUnavailableError(
             "the OCR recogniser needs the rapidocr wheel: pip install --no-deps rapidocr==3.10.0"
         )
@@ -123,11 +131,14 @@ def _convert(data: bytes) -> tuple[nn.Module, tuple[str, ...]]:
     try:
         import onnx
 
-        from picd_desktop.models.compressai_compat import install_torchvision_standin
+        from picd_desktop.models.torchvision_standin import install_torchvision_standin
 
         install_torchvision_standin()  # onnx2torch imports torchvision.ops at import time
         import onnx2torch
     except ImportError as exc:
+        if getattr(sys, "frozen", False):
+            raise RecognizerUnavailableError(
+                f"OCR guidance is not included in this build ({exc.name} is missing)") from exc
         raise RecognizerUnavailableError(
             f"the OCR recogniser needs onnx and onnx2torch ({exc.name} is missing)"
         ) from exc

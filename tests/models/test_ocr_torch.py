@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import importlib.util
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -125,3 +126,28 @@ def test_missing_rapidocr_is_a_typed_error(monkeypatch: pytest.MonkeyPatch) -> N
                         lambda name, *a: None if name == "rapidocr" else real(name, *a))
     with pytest.raises(UnknownModelError, match="rapidocr"):
         ocr_torch.recognizer_path()
+
+
+def test_missing_recogniser_in_a_bundle_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "rapidocr" else real(name, *a))
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    with pytest.raises(RecognizerUnavailableError, match="not included in this build"):
+        ocr_torch.recognizer_path()
+
+
+def test_resources_copy_of_the_recogniser_comes_first(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from picd_desktop import resources
+
+    res = tmp_path / "resources"
+    (res / "ocr").mkdir(parents=True)
+    (res / "ocr" / ocr_torch.REC_MODEL).write_bytes(b"x")
+    monkeypatch.setenv("PICD_RESOURCES", str(res))
+    resources.resources_dir.cache_clear()
+    try:
+        assert ocr_torch.recognizer_path() == res / "ocr" / ocr_torch.REC_MODEL
+    finally:
+        monkeypatch.delenv("PICD_RESOURCES")
+        resources.resources_dir.cache_clear()
