@@ -98,7 +98,7 @@ def main() -> int:
     xs, cs, rest = crops(Path(args.cache), args.crops)
     x = torch.from_numpy(xs).permute(0, 3, 1, 2).float()
     cond = torch.from_numpy(cs).permute(0, 3, 1, 2).float() / 256
-    specs = [("learned-hp-v1", str(model_dir("learned-hp-v1")))] + [
+    specs = [(n, str(model_dir(n))) for n in ("learned-hp-v1", "learned-hp-v2")] + [
         tuple(s.split("=", 1)) for s in args.model]
     lines = ["# Learned codec: transform ceiling at unlimited rate", "",
              "Command: `OMP_THREAD_LIMIT=1 .venv/bin/python bench/learned_ceiling.py "

@@ -134,8 +134,9 @@ def write(rows: list[dict], args, codecs: dict) -> None:
         f"{card['crop']} px crops, {card['data']['images']} training images). "
         f"Torch threads for the benchmark: {args.threads}; machine shared, timings noisy.", "",
         "Screens: `cleaned` from real OCR + build_layer (text removed), layer as condition "
-        "(classic: for its ink-mask context only; no ROI here). Photos: as they are, no layer. "
-        "`learned-nocond`: the same net trained the same time without the glyph condition.", "",
+        "(classic: for its ink-mask context only; no ROI here). Photos: as they are, no layer."
+        + (" `learned-nocond`: the same net trained the same time without the glyph condition."
+           if "learned-nocond" in codecs else ""), "",
     ]
     for cname, codec in codecs.items():
         if cname not in ("classic", "learned", "learned-nocond"):

@@ -41,7 +41,10 @@ codec() { python3 -m picd_desktop.train.base_codec --data /tmp/data/codec --ckpt
 render() { python3 -m picd_desktop.train.renderer /tmp/data/render "/tmp/runs/$1" \
     --device "$DEVICE" --batch 32 --threads 2 --minutes "$MIN" --objective trajectory "${@:2}" \
     > "/tmp/runs/$1.log" 2>&1; }
-if [ "$CODEC" = 1 ]; then codec hp & codec hp_nocond --no-cond & fi
+# the learned-hp-v2 architecture (one residual block in g_a per scale and in g_s at 1/4)
+if [ "$CODEC" = 1 ]; then
+    codec hp --gs-res 1 --ga-res 1 & codec hp_nocond --no-cond --gs-res 1 --ga-res 1 &
+fi
 render render --init render-v1 & render render_noglyph --no-glyphs --init render-noglyph-v1 &
 sleep 60; tail -n 2 /tmp/runs/*.log
 wait

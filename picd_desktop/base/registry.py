@@ -10,8 +10,10 @@ from picd_desktop.base.lossless import LosslessCodec
 from picd_desktop.format.errors import UnknownModelError
 
 _CODECS: dict[str, BaseCodec] = {}
-# Codecs imported on first use (torch + compressai are heavy): id -> "module:class".
-_LAZY: dict[str, str] = {"learned-hp-v1": "picd_desktop.base.learned:LearnedCodec"}
+# Codecs imported on first use (torch + compressai are heavy): id -> "module:class", built as
+# class(id). Older learned models stay listed so that files made with them still decode.
+_LAZY: dict[str, str] = {"learned-hp-v1": "picd_desktop.base.learned:LearnedCodec",
+                         "learned-hp-v2": "picd_desktop.base.learned:LearnedCodec"}
 
 
 def register(codec: BaseCodec, replace: bool = False) -> None:
@@ -55,7 +57,7 @@ def available() -> list[str]:
 def _load_lazy(codec_id: str) -> BaseCodec:
     module, _, name = _LAZY[codec_id].partition(":")
     try:
-        codec = getattr(importlib.import_module(module), name)()
+        codec = getattr(importlib.import_module(module), name)(codec_id)
     except ImportError as exc:
         raise UnknownModelError(
             f"base codec {codec_id!r} needs a package that is not installed: {exc}") from exc

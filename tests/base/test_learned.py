@@ -235,7 +235,22 @@ def test_training_grows_a_shipped_model(tmp_path: Path, shot) -> None:
 def test_registry_loads_the_learned_codec_on_first_use() -> None:
     from picd_desktop.base import registry
 
-    assert "learned-hp-v1" in registry.available()
-    codec = registry.get_codec("learned-hp-v1")
-    assert codec.id == "learned-hp-v1" and registry.get_codec("learned-hp-v1") is codec
+    assert {"learned-hp-v1", "learned-hp-v2"} <= set(registry.available())
+    codec = registry.get_codec("learned-hp-v2")
+    assert codec.id == "learned-hp-v2" and registry.get_codec("learned-hp-v2") is codec
+    assert codec.net.cfg.gs_res == 1  # the grown architecture
     assert registry.default_codec().id == "avif-ds-v3"  # classic stays the default
+
+
+def test_files_of_the_older_model_still_decode(shot) -> None:
+    """A payload made with learned-hp-v1 decodes through the registry by the id and sha256 a
+    .picd header records, identically to its own codec's decode."""
+    from picd_desktop.base import registry
+
+    img, layer = shot
+    old = LearnedCodec("learned-hp-v1")
+    data = old.encode(img, 3.0, layer=layer)
+    codec = registry.get_codec("learned-hp-v1", old.sha256)
+    assert codec.net.cfg.gs_res == 0 and codec.sha256 != registry.get_codec("learned-hp-v2").sha256
+    assert np.array_equal(np.asarray(codec.decode(data, img.size, layer)),
+                          np.asarray(old.decode(data, img.size, layer)))
