@@ -49,6 +49,8 @@ DIFFUSION_ENTRIES = [
     "httpx2", "httpcore2", "h11", "truststore", "importlib_metadata", "zipp", "lazy_importer",
     "resources/models/render-v1", "torch/bin/torch_shm_manager",
 ]
+# What OCR guidance adds: onnx + onnx2torch, the recogniser file, and torch.onnx (kept for it).
+GUIDANCE_ENTRIES = ["onnx", "onnx2torch", "resources/ocr", "torch/onnx"]
 DIFFUSION_METADATA = ("torch-", "requests-", "filelock-", "httpx2-", "httpcore2-",
                       "importlib_metadata-")
 
@@ -80,11 +82,16 @@ def largest_entries(bundle: Path, count: int) -> list[tuple[str, int]]:
     return sorted(entries, key=lambda e: -e[1])[:count]
 
 
+def present(bundle: Path, names: list[str]) -> list[tuple[str, int]]:
+    """(name, size) of each of `names` present under _internal/."""
+    internal = bundle / "_internal"
+    return [(name, tree_size(internal / name)) for name in names if (internal / name).exists()]
+
+
 def diffusion_entries(bundle: Path) -> list[tuple[str, int]]:
     """Size of each DIFFUSION_ENTRIES path present, plus the copied package metadata."""
     internal = bundle / "_internal"
-    rows = [(name, tree_size(internal / name)) for name in DIFFUSION_ENTRIES
-            if (internal / name).exists()]
+    rows = present(bundle, DIFFUSION_ENTRIES)
     meta = [p for p in internal.glob("*.dist-info") if p.name.startswith(DIFFUSION_METADATA)]
     rows.append((f"{len(meta)} *.dist-info (package metadata)",
                  sum(tree_size(p) for p in meta)))
@@ -188,11 +195,15 @@ def main() -> None:
     if (bundle / "_internal" / "diffusers").is_dir():
         rows = diffusion_entries(bundle)
         added = sum(size for _, size in rows)
+        guide = present(bundle, GUIDANCE_ENTRIES)
+        extra = sum(size for _, size in guide)
         lines += ["", "## The diffusion renderer's share", "",
                   f"Entries it brings: **{mb(added)} MB** ({100 * added / total:.1f}% of the "
-                  "bundle); OCR guidance is not bundled (installer/README.md).", "",
+                  f"bundle); its OCR guidance **{mb(extra)} MB** more "
+                  f"({100 * extra / total:.1f}%; installer/README.md).", "",
                   "| entry | MB |", "|---|---:|"]
         lines += [f"| {name} | {size / 1e6:.2f} |" for name, size in rows]
+        lines += [f"| {name} (guidance) | {size / 1e6:.2f} |" for name, size in guide]
         decode_runs = max(1, min(args.runs, 3))
         lines += ["", f"Bundled `picd decode` of `resources/samples/{SAMPLE.name}` (encoded "
                   f"by the bundle), median of {decode_runs}, process start included:", "",
