@@ -187,15 +187,21 @@ def test_weights_hash_is_checked(tmp_path: Path) -> None:
         _ = LearnedCodec(directory=d).net
 
 
+def _one_image_cache(tmp_path: Path, img: Image.Image, layer) -> Path:
+    """A training cache (train.data layout) holding one image and its condition planes."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    img.save(cache / "a.png")
+    np.save(cache / "a.cond.npy", cond_planes(layer, img.size))
+    (cache / "manifest.json").write_text(json.dumps([{"name": "a", "source": "test"}]))
+    return cache
+
+
 def test_smoke_training_resumes(tmp_path: Path, shot) -> None:
     from picd_desktop.train import base_codec
 
     img, _layer = shot
-    cache = tmp_path / "cache"
-    cache.mkdir()
-    img.save(cache / "a.png")
-    np.save(cache / "a.cond.npy", cond_planes(_layer, img.size))
-    (cache / "manifest.json").write_text(json.dumps([{"name": "a", "source": "test"}]))
+    cache = _one_image_cache(tmp_path, img, _layer)
     argv = ["--smoke", "--data", str(cache), "--ckpt", str(tmp_path / "ck"), "--device", "cpu"]
     first = base_codec.train(base_codec.parse(argv))
     assert first["steps"] == 3
@@ -211,11 +217,7 @@ def test_training_grows_a_shipped_model(tmp_path: Path, shot) -> None:
     from picd_desktop.train import base_codec
 
     img, layer = shot
-    cache = tmp_path / "cache"
-    cache.mkdir()
-    img.save(cache / "a.png")
-    np.save(cache / "a.cond.npy", cond_planes(layer, img.size))
-    (cache / "manifest.json").write_text(json.dumps([{"name": "a", "source": "test"}]))
+    cache = _one_image_cache(tmp_path, img, layer)
     shipped = model_dir("learned-hp-v1")
     base_steps = json.loads((shipped / CARD_FILE).read_text())["steps"]
     argv = ["--smoke", "--data", str(cache), "--ckpt", str(tmp_path / "ck"), "--device", "cpu",
