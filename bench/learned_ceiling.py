@@ -25,7 +25,7 @@ import torch
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from picd_desktop.models.base_net import Y_CLAMP  # noqa: E402
+from picd_desktop.models.base_net import GROWABLE, Y_CLAMP  # noqa: E402
 from picd_desktop.models.weights import load_net, model_dir  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
@@ -110,8 +110,7 @@ def main() -> int:
     for name, directory in specs:
         net, card = load_net(name, Path(directory))
         net.eval()
-        grown = {k: v for k, v in card["config"].items() if k in ("ga_res", "gs_res", "half")
-                 and v}
+        grown = {k: v for k, v in card["config"].items() if k in GROWABLE and v}
         for level in args.levels:
             free, rounded = net_ceiling(net, x, cond, level)
             lines.append(f"| {name} | {card['steps']} | {net.cfg.m} | {grown or '-'} | "

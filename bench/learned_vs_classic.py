@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import metrics  # noqa: E402
 from picd_desktop.base.classic import ClassicCodec  # noqa: E402
 from picd_desktop.base.learned import LearnedCodec  # noqa: E402
+from picd_desktop.models.base_net import GROWABLE  # noqa: E402
 from picd_desktop.text.fit import build_layer  # noqa: E402
 from picd_desktop.text.ocr import run_ocr  # noqa: E402
 
@@ -141,7 +142,7 @@ def write(rows: list[dict], args, codecs: dict) -> None:
     for cname, codec in codecs.items():
         if cname not in ("classic", "learned", "learned-nocond"):
             c = codec.card
-            grown = {k: v for k, v in c["config"].items() if k in ("ga_res", "gs_res", "half")}
+            grown = {k: v for k, v in c["config"].items() if k in GROWABLE}
             lines += [f"`{cname}` sha256 `{c['sha256'][:16]}...`: {c['steps']} steps, "
                       f"{c['train_minutes']} min, extra blocks {grown or 'none'}.", ""]
     for kind in ("screens", "photos"):

@@ -46,6 +46,7 @@ STRIDE = 64             # total stride of y -> z; tiles are multiples of this
 LEVELS = 8              # quality levels 1..8
 QSTEPS = 8              # quality resolution: 1/8 between levels
 EXACT_LIMIT = 2.0 ** 53
+GROWABLE = ("ga_res", "gs_res", "half")  # NetConfig fields whose blocks start as the identity
 Y_CLAMP = 256.0         # |y_hat| after the inverse gain and |z_hat| are clamped to these
 Z_CLAMP = 1024.0
 

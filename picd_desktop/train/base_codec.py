@@ -24,11 +24,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from picd_desktop.models.base_net import LEVELS, BaseNet, NetConfig
+from picd_desktop.models.base_net import GROWABLE, LEVELS, BaseNet, NetConfig
 from picd_desktop.models.weights import CARD_FILE, load_net, prepare_for_export, save_weights
 from picd_desktop.train.data import CropSampler, prepare
 
-GROWABLE = ("ga_res", "gs_res", "half")  # NetConfig fields whose blocks start as the identity
 LAMBDAS = tuple(0.0009 * (100 ** (i / (LEVELS - 1))) for i in range(LEVELS))  # 0.0009 .. 0.09
 
 
