@@ -35,24 +35,27 @@ from picd_desktop import api  # noqa: E402
 from picd_desktop.render.composite import CompositeRenderer  # noqa: E402
 from picd_desktop.render.diffusion.guidance import GuidanceConfig  # noqa: E402
 from picd_desktop.render.diffusion.renderer import DiffusionRenderer  # noqa: E402
+from picd_desktop.render.diffusion.weights import DEFAULT_MODEL  # noqa: E402
 from picd_desktop.text.glyphs import draw_glyphs  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 FIELDS = ["image", "set", "quality", "variant", "bpp", "psnr", "ms_ssim", "text_acc",
           "char_acc", "dec_s"]
 FEATURE_STRIDE = 224  # non-overlapping patches: 45 per 1920x1080 image
+NOGLYPH_MODEL = "render-noglyph-v2"  # the ablation without glyph input, trained like the default
 
 
-def variants(guided_qualities: set[int]) -> dict:
+def variants(guided_qualities: set[int], model: str = DEFAULT_MODEL,
+             noglyph_model: str = NOGLYPH_MODEL) -> dict:
     """name -> (factory, qualities it runs at or None for all)."""
     return {
         "base": (None, None),
         "composite": (CompositeRenderer, None),
-        "diffusion-noglyph": (lambda: DiffusionRenderer(device="cpu",
-                                                        model="render-noglyph-v1"), None),
-        "diffusion": (lambda: DiffusionRenderer(device="cpu"), None),
+        "diffusion-noglyph": (lambda: DiffusionRenderer(device="cpu", model=noglyph_model),
+                              None),
+        "diffusion": (lambda: DiffusionRenderer(device="cpu", model=model), None),
         "diffusion+guidance": (lambda: DiffusionRenderer(
-            device="cpu", guidance=GuidanceConfig.default_on()), guided_qualities),
+            device="cpu", model=model, guidance=GuidanceConfig.default_on()), guided_qualities),
     }
 
 
@@ -74,13 +77,15 @@ def main() -> None:
     ap.add_argument("--screens", type=int, default=16)
     ap.add_argument("--photos", type=int, default=14)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--model", default=DEFAULT_MODEL, help="the diffusion renderer's weights")
+    ap.add_argument("--noglyph-model", default=NOGLYPH_MODEL, help="the no-glyph ablation's")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/picd-diffusion-bench"))
     ap.add_argument("--out", type=Path, default=ROOT / "results" / "diffusion")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     args.cache.mkdir(parents=True, exist_ok=True)
     images = pick_images(args.data, args.screens, args.photos)
-    table = variants(set(args.guided_qualities))
+    table = variants(set(args.guided_qualities), args.model, args.noglyph_model)
     renderers = {name: f() for name, (f, _) in table.items() if f is not None}
     rows: list[dict] = []
     originals: dict[str, np.ndarray] = {}  # image -> the original's patch features
@@ -136,6 +141,7 @@ def write_markdown(rows: list[dict], originals: dict, feats: dict, args: argpars
         "", f"Command: `{command}`", "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, torch threads {args.threads}, "
         f"CPU only; date {time.strftime('%Y-%m-%d')}.", "",
+        f"Models: diffusion `{args.model}`, diffusion-noglyph `{args.noglyph_model}`.", "",
         "Means per set, quality and renderer over the same files. text_acc / char_acc: plain "
         "Tesseract on the original vs on the render (as in picd.md). fd_frechet / fd_l2: "
         "EfficientNet-Lite0 feature distance to the originals (Frechet distance of 224 px patch "

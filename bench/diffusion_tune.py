@@ -1,11 +1,12 @@
-"""Choose the diffusion renderer's default steps and strength on the VALIDATION screenshots.
+"""Choose the diffusion renderer's default settings on the VALIDATION screenshots.
 
     .venv/bin/python bench/diffusion_tune.py --qualities 1 3 --threads 2
 
-For each (steps, strength): mean PSNR, MS-SSIM and text accuracy over the val split, against
-the composite renderer on the same files. Writes bench/results/diffusion_tune.md; the defaults
-in picd_desktop/render/diffusion/pipeline.py (RenderSettings) come from it, never from the test
-split that diffusion.md reports.
+For each candidate (steps, strength, keep_glyphs, min_change): mean PSNR, MS-SSIM, text
+accuracy and the paired EfficientNet-Lite0 feature distance (fd_l2, bench/feature_distance.py)
+over the val split, against the composite renderer on the same files. Writes
+bench/results/diffusion_tune.md; the defaults in picd_desktop/render/diffusion/pipeline.py
+(RenderSettings) come from it, never from the test split that diffusion.md reports.
 """
 
 from __future__ import annotations
@@ -26,12 +27,16 @@ import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from bench import metrics  # noqa: E402
+from bench.feature_distance import mean_feature_distance, patch_features  # noqa: E402
 from picd_desktop import api  # noqa: E402
 from picd_desktop.render.diffusion.renderer import DiffusionRenderer  # noqa: E402
+from picd_desktop.render.diffusion.weights import DEFAULT_MODEL  # noqa: E402
 from picd_desktop.text.glyphs import draw_glyphs  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
-GRID = [(1, 0.2), (2, 0.2), (2, 0.4), (4, 0.2), (4, 0.4), (4, 0.6)]
+# (steps, strength, keep_glyphs, min_change); earlier runs of this script fixed 4 steps, 0.4
+GRID = [(4, 0.4, False, 0.0), (4, 0.4, True, 0.0), (4, 0.4, True, 2.0), (4, 0.4, True, 4.0),
+        (4, 0.4, True, 6.0)]
 
 
 def val_screens(limit: int) -> list[Path]:
@@ -46,40 +51,51 @@ def main() -> None:
     ap.add_argument("--qualities", type=int, nargs="+", default=[1, 3])
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--limit", type=int, default=8)
+    ap.add_argument("--model", default=DEFAULT_MODEL)
     ap.add_argument("--out", type=Path, default=ROOT / "results" / "diffusion_tune.md")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     paths = val_screens(args.limit)
-    renderer = DiffusionRenderer(device="cpu")
+    renderer = DiffusionRenderer(device="cpu", model=args.model)
     sums: dict[tuple, list[tuple[float, float, float]]] = {}
     for path in paths:
         original = Image.open(path).convert("RGB")
         ref = metrics.ocr_words(original)
+        ref_feats = patch_features(original, stride=224)
         for q in args.qualities:
             data = api.encode(path, quality=q)
             base, layer = api.decode_layers(data)
             glyphs = draw_glyphs(layer)
             composite = api.decode(data)
             candidates = {("composite", q): composite}
-            for steps, strength in GRID:
-                renderer.settings = replace(renderer.settings, steps=steps, strength=strength)
-                candidates[(f"{steps} steps, strength {strength}", q)] = renderer.render(
-                    base, glyphs, layer)
+            for steps, strength, keep, min_change in GRID:
+                renderer.settings = replace(renderer.settings, steps=steps, strength=strength,
+                                            keep_glyphs=keep, min_change=min_change)
+                name = (f"{steps} steps, strength {strength}, keep_glyphs {keep}, "
+                        f"min_change {min_change:g}")
+                candidates[(name, q)] = renderer.render(base, glyphs, layer)
             for key, img in candidates.items():
                 acc = metrics.text_accuracy_words(ref, metrics.ocr_words(img))
+                fd = mean_feature_distance([ref_feats], [patch_features(img, stride=224)])
                 sums.setdefault(key, []).append(
-                    (metrics.psnr(original, img), metrics.ms_ssim(original, img), acc))
+                    (metrics.psnr(original, img), metrics.ms_ssim(original, img), acc, fd))
             print(path.name, q, flush=True)
-    lines = ["# Diffusion renderer: steps and strength on the validation screenshots", "",
+    lines = ["# Diffusion renderer: settings on the validation screenshots", "",
              f"Command: `python bench/diffusion_tune.py {' '.join(sys.argv[1:])}`", "",
              f"Machine: {platform.machine()}, {os.cpu_count()} cores; "
-             f"date {time.strftime('%Y-%m-%d')}; {len(paths)} val screenshots.", "",
-             "| renderer | quality | psnr | ms_ssim | text_acc |", "|---|---|---|---|---|"]
+             f"date {time.strftime('%Y-%m-%d')}; {len(paths)} val screenshots; model "
+             f"`{args.model}`.", "",
+             "fd_l2: paired mean-feature L2 of 224 px EfficientNet-Lite0 patch features, per "
+             "image, averaged. Steps and strength (4 from 0.4) were chosen by the earlier grid "
+             "of this script with render-v1 (git history of this file).", "",
+             "| renderer | quality | psnr | ms_ssim | text_acc | fd_l2 |",
+             "|---|---|---|---|---|---|"]
     for (name, q), vals in sorted(sums.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         accs = [v[2] for v in vals if v[2] == v[2]]
         lines.append(f"| {name} | {q} | {sum(v[0] for v in vals) / len(vals):.3f} | "
                      f"{sum(v[1] for v in vals) / len(vals):.4f} | "
-                     f"{sum(accs) / max(1, len(accs)):.4f} |")
+                     f"{sum(accs) / max(1, len(accs)):.4f} | "
+                     f"{sum(v[3] for v in vals) / len(vals):.3f} |")
     args.out.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

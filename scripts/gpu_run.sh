@@ -39,13 +39,13 @@ fi
 codec() { python3 -m picd_desktop.train.base_codec --data /tmp/data/codec --ckpt "/tmp/runs/$1" \
     --device "$DEVICE" --batch 16 --threads 2 --minutes "$MIN" "${@:2}" > "/tmp/runs/$1.log" 2>&1; }
 render() { python3 -m picd_desktop.train.renderer /tmp/data/render "/tmp/runs/$1" \
-    --device "$DEVICE" --batch 32 --threads 2 --minutes "$MIN" --objective trajectory "${@:2}" \
-    > "/tmp/runs/$1.log" 2>&1; }
+    --device "$DEVICE" --batch 32 --threads 2 --minutes "$MIN" --objective trajectory \
+    --loss l2 "${@:2}" > "/tmp/runs/$1.log" 2>&1; }
 # the learned-hp-v2 architecture (one residual block in g_a per scale and in g_s at 1/4)
 if [ "$CODEC" = 1 ]; then
     codec hp --gs-res 1 --ga-res 1 & codec hp_nocond --no-cond --gs-res 1 --ga-res 1 &
 fi
-render render --init render-v1 & render render_noglyph --no-glyphs --init render-noglyph-v1 &
+render render --init render-v2 & render render_noglyph --no-glyphs --init render-noglyph-v2 &
 sleep 60; tail -n 2 /tmp/runs/*.log
 wait
 tail -n 3 /tmp/runs/*.log

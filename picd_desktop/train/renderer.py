@@ -1,8 +1,10 @@
 """Train the diffusion renderer on (original, decoded base, glyph image) triples.
 
 Data: the cache made by `picd_desktop.train.render_data` (real encoder output at several
-qualities; glyph images from real Tesseract OCR). Loss: L1 of the model's clean-image estimate
-on pixels plus L1 on horizontal and vertical differences (keeps edges sharp). Objectives
+qualities; glyph images from real Tesseract OCR). Loss (`--loss`): `l1grad`, L1 of the model's
+clean-image estimate on pixels plus L1 on horizontal and vertical differences (keeps edges
+sharp), or `l2`, the squared error (learns restoration of the base where l1grad did not).
+Objectives
 (`--objective`): `bridge`, the estimate at a random time step t < T_TRAIN_MAX from x_t noised
 around the bridge between x0 and the anchor (`scheduler.bridge_target`); `trajectory`, the
 estimate at a random step k of the default sampler (RenderSettings: strength, steps), from the
@@ -13,7 +15,7 @@ every `--ckpt-every` steps and at the end; running it again resumes. `--smoke` r
 tiny steps (a CPU check of the whole path).
 
     python -m picd_desktop.train.renderer CACHE OUT [--minutes 50] [--no-glyphs]
-        [--objective bridge|trajectory] [--export NAME]
+        [--objective bridge|trajectory] [--loss l1grad|l2] [--init NAME] [--export NAME]
 """
 
 from __future__ import annotations
@@ -94,8 +96,14 @@ class TripleSampler:
                 glyph_tensor(np.stack(gs)), torch.tensor(ds))
 
 
-def render_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """L1 on pixels + L1 on horizontal and vertical differences."""
+LOSSES = ("l1grad", "l2")
+
+
+def render_loss(pred: torch.Tensor, target: torch.Tensor, kind: str = "l1grad") -> torch.Tensor:
+    """`l1grad`: L1 on pixels + L1 on horizontal and vertical differences; `l2`: mean squared
+    error (what PSNR and, mostly, MS-SSIM reward)."""
+    if kind == "l2":
+        return (pred - target).square().mean()
     loss = (pred - target).abs().mean()
     for dim in (2, 3):
         loss = loss + (pred.diff(dim=dim) - target.diff(dim=dim)).abs().mean()
@@ -105,7 +113,8 @@ def render_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 OBJECTIVES = ("bridge", "trajectory")
 
 
-def _step_batch(net: RenderNet, sched, batch, gen: torch.Generator, objective: str = "bridge"):
+def _step_batch(net: RenderNet, sched, batch, gen: torch.Generator, objective: str = "bridge",
+                loss_kind: str = "l1grad"):
     """(loss, clean-image estimate) of one batch under `objective`."""
     dev = next(net.parameters()).device
     x0, base, glyphs, domain = (b.to(dev) for b in batch)
@@ -115,11 +124,11 @@ def _step_batch(net: RenderNet, sched, batch, gen: torch.Generator, objective: s
     if objective == "trajectory":
         k = int(torch.randint(0, RenderSettings.steps, (1,), generator=gen))
         pred = sample(net, sched, base, g, domain, anchor, noise, stop_after=k)
-        return render_loss(pred, x0), pred
+        return render_loss(pred, x0, loss_kind), pred
     t = torch.randint(0, T_TRAIN_MAX, (x0.shape[0],), generator=gen).to(dev)
     x_t = sched.add_noise(bridge_target(x0, anchor, t), noise, t)
     pred = net(x_t, t, domain, base, g, anchor)
-    return render_loss(pred, x0), pred
+    return render_loss(pred, x0, loss_kind), pred
 
 
 def sample(net: RenderNet, sched, base, g, domain, anchor, noise,
@@ -144,7 +153,7 @@ def sample(net: RenderNet, sched, base, g, domain, anchor, noise,
 
 @torch.no_grad()
 def evaluate(net: RenderNet, sched, sampler: TripleSampler, batches: int = 6,
-             objective: str = "bridge") -> dict:
+             objective: str = "bridge", loss_kind: str = "l1grad") -> dict:
     """On fixed held-out crops: the objective's loss and PSNR, the full default sampler's
     PSNR, and the anchor's."""
     state = sampler.rng.bit_generator.state
@@ -154,7 +163,7 @@ def evaluate(net: RenderNet, sched, sampler: TripleSampler, batches: int = 6,
     losses, mse_pred, mse_anchor, mse_sample = [], [], [], []
     for _ in range(batches):
         batch = sampler.sample(8)
-        loss, pred = _step_batch(net, sched, batch, gen, objective)
+        loss, pred = _step_batch(net, sched, batch, gen, objective, loss_kind)
         x0, base, glyphs, domain = (b.to(pred.device) for b in batch)
         g = glyphs if net.cfg.glyphs else None
         anchor = anchor_image(base, g)
@@ -178,7 +187,7 @@ def evaluate(net: RenderNet, sched, sampler: TripleSampler, batches: int = 6,
 def train(cache: Path, out: Path, *, minutes: float, max_steps: int, glyphs: bool,
           batch: int, crop: int, lr: float, threads: int, ckpt_every: int,
           smoke: bool = False, device: str = "cpu", objective: str = "bridge",
-          init: str | None = None) -> dict:
+          init: str | None = None, loss_kind: str = "l1grad") -> dict:
     """Train (resuming from out/ckpt.pt when present, else starting from the shipped model
     `init` when given); returns the final log record."""
     torch.set_num_threads(threads)
@@ -228,14 +237,15 @@ def train(cache: Path, out: Path, *, minutes: float, max_steps: int, glyphs: boo
         torch.save({"cfg": cfg.to_dict(), "net": net.state_dict(), "ema": ema.state_dict(),
                     "opt": opt.state_dict(), "step": step,
                     "elapsed": time.time() - t_start, "hardware": hardware,
-                    "objective": objective, "init": init_from}, tmp)
+                    "objective": objective, "loss": loss_kind, "init": init_from}, tmp)
         tmp.replace(ckpt)
 
     while step < max_steps and (time.time() - t_start) < minutes * 60:
         frac = min(1.0, (time.time() - t_start) / (minutes * 60))
         for group in opt.param_groups:  # warm-up, then cosine decay over the time budget
             group["lr"] = lr * min(1.0, (step + 1) / 100) * 0.5 * (1 + math.cos(math.pi * frac))
-        loss, _ = _step_batch(net, sched, train_set.sample(batch), gen, objective)
+        loss, _ = _step_batch(net, sched, train_set.sample(batch), gen, objective,
+                              loss_kind)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
@@ -249,13 +259,13 @@ def train(cache: Path, out: Path, *, minutes: float, max_steps: int, glyphs: boo
             record = {"step": step, "loss": float(loss.detach()),
                       "minutes": (time.time() - t_start) / 60}
             if step % ckpt_every == 0:
-                record |= evaluate(ema, sched, val_set, 2 if smoke else 6, objective)
+                record |= evaluate(ema, sched, val_set, 2 if smoke else 6, objective, loss_kind)
                 save()
             log.write(json.dumps(record) + "\n")
             log.flush()
             print(json.dumps(record), flush=True)
     record = {"step": step, "minutes": (time.time() - t_start) / 60,
-              **evaluate(ema, sched, val_set, 2 if smoke else 6, objective)}
+              **evaluate(ema, sched, val_set, 2 if smoke else 6, objective, loss_kind)}
     log.write(json.dumps(record | {"final": True}) + "\n")
     log.close()
     save()
@@ -276,6 +286,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--device", default="cpu", help="cpu or cuda (a real run: cuda, --batch 32)")
     ap.add_argument("--ckpt-every", type=int, default=200)
     ap.add_argument("--objective", choices=OBJECTIVES, default="bridge")
+    ap.add_argument("--loss", choices=LOSSES, default="l1grad")
     ap.add_argument("--init", metavar="NAME", help="start from the shipped model NAME")
     ap.add_argument("--smoke", action="store_true", help="a tiny model, 3 steps")
     ap.add_argument("--export", metavar="NAME", help="write resources/models/NAME after")
@@ -285,7 +296,8 @@ def main(argv: list[str] | None = None) -> None:
     record = train(args.cache, args.out, minutes=args.minutes, max_steps=args.max_steps,
                    glyphs=not args.no_glyphs, batch=args.batch, crop=args.crop, lr=args.lr,
                    threads=args.threads, ckpt_every=args.ckpt_every, smoke=args.smoke,
-                   device=args.device, objective=args.objective, init=args.init)
+                   device=args.device, objective=args.objective, init=args.init,
+                   loss_kind=args.loss)
     print(json.dumps(record))
     if args.export:
         from picd_desktop.render.diffusion.weights import export_checkpoint  # noqa: PLC0415

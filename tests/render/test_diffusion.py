@@ -142,6 +142,25 @@ def test_pipeline_keeps_undrawn_words_and_flat_images_exact():
     assert np.array_equal(np.asarray(out), np.asarray(flat))
 
 
+def test_pipeline_keeps_drawn_glyphs_and_drops_small_changes():
+    base, glyphs = _inputs()
+    layer = _layer(*base.size)
+    pipe = DiffusionPipeline(_net())
+    anchor = np.asarray(to_image(anchor_image(image_tensor(base), glyph_tensor(glyphs))))
+    drawn = np.asarray(glyphs)[..., 3] > 0
+    free = np.asarray(pipe(base, glyphs, layer,
+                           RenderSettings(steps=2, keep_glyphs=False, min_change=0)))
+    assert not np.array_equal(free[drawn], anchor[drawn])
+    kept = np.asarray(pipe(base, glyphs, layer, RenderSettings(steps=2, min_change=0)))
+    assert np.array_equal(kept[drawn], anchor[drawn])
+    assert not np.array_equal(kept[~drawn], anchor[~drawn])
+    floor = np.asarray(pipe(base, glyphs, layer, RenderSettings(steps=2, min_change=6)))
+    moved = np.abs(floor.astype(int) - anchor).max(axis=2)
+    assert moved.max() >= 6 and not ((moved > 0) & (moved < 5)).any()  # 1 level of rounding
+    small = (np.abs(kept.astype(int) - anchor).max(axis=2) < 5) & ~drawn
+    assert small.any() and np.array_equal(floor[small], anchor[small])
+
+
 def test_pipeline_cancels_between_steps():
     base, glyphs = _inputs()
     layer = _layer(*base.size)

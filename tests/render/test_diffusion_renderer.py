@@ -63,8 +63,8 @@ def test_cuda_without_a_gpu_is_a_clear_error(picd_bytes):
 
 
 def test_weights_that_differ_from_their_card_are_refused(tmp_path):
-    folder = tmp_path / "render-v1"
-    shutil.copytree(model_dir("render-v1"), folder)
+    folder = tmp_path / "render-v2"
+    shutil.copytree(model_dir("render-v2"), folder)
     assert load_render_net_from(folder) is not None
     data = bytearray((folder / WEIGHTS_FILE).read_bytes())
     data[len(data) // 2] ^= 0x01

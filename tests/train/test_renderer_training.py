@@ -35,13 +35,13 @@ def test_prepare_train_smoke_resume_and_export(tmp_path):
     net = load_render_net_from(folder)
     assert net.cfg.widths == (8, 16, 16)
 
-    # fine-tuning the shipped model with the trajectory objective is recorded on the card
+    # fine-tuning the shipped model with the trajectory objective and the l2 loss is recorded
     tuned = tmp_path / "tuned"
-    renderer.main([str(cache), str(tuned), "--init", "render-v1", "--objective", "trajectory",
-                   "--max-steps", "1", "--batch", "2", "--crop", "64"])
+    renderer.main([str(cache), str(tuned), "--init", "render-v2", "--objective", "trajectory",
+                   "--loss", "l2", "--max-steps", "1", "--batch", "2", "--crop", "64"])
     log = [json.loads(line) for line in (tuned / "log.jsonl").read_text().splitlines()]
     assert log[-1]["step"] == 1 and log[-1]["sample_psnr"] > 0
     card = json.loads((export_checkpoint(tuned / "ckpt.pt", "tuned", cache=cache,
                                          out_root=tmp_path) / "card.json").read_text())
-    assert card["training"]["objective"] == "trajectory"
-    assert card["training"]["started_from"].startswith("render-v1 (")
+    assert card["training"]["objective"] == "trajectory" and card["training"]["loss"] == "l2"
+    assert card["training"]["started_from"].startswith("render-v2 (")

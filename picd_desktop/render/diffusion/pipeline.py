@@ -38,6 +38,8 @@ class RenderSettings:
     overlap: int = 32
     batch: int = 4
     protect_undrawn: bool = True  # words the layer does not draw keep the base's pixels
+    keep_glyphs: bool = True  # unguided: drawn glyph pixels stay the anchor's (exact text)
+    min_change: float = 4.0  # final pixels moved less than this (of 255) keep the anchor's
     guidance: GuidanceConfig = field(default_factory=GuidanceConfig)
 
 
@@ -84,6 +86,9 @@ class DiffusionPipeline:
             check()
         protect = _protect_mask(layer, (ph, pw), dev) if settings.protect_undrawn else None
         guide = Guide(settings.guidance, layer, full_anchor) if settings.guidance.on else None
+        if settings.keep_glyphs and guide is None and g is not None:  # guidance refines them
+            drawn = glyph_t[:, 3:4] > -1.0
+            protect = drawn if protect is None else protect | drawn
 
         gen = torch.Generator().manual_seed(settings.seed)
         noise = torch.randn(anchor.shape, generator=gen).to(dev)
@@ -116,7 +121,17 @@ class DiffusionPipeline:
             x = self.scheduler.step(x0, t, x).prev_sample
             if callback_on_step_end is not None:
                 callback_on_step_end(k + 1, len(timesteps), x0[..., :height, :width])
-        return to_image(x0[..., :height, :width])
+        return to_image(_drop_small_changes(x0, anchor, settings.min_change)[..., :height, :width])
+
+
+def _drop_small_changes(x0: torch.Tensor, anchor: torch.Tensor, levels: float) -> torch.Tensor:
+    """`x0` where it moved at least `levels` (of 255, in any channel) from `anchor`, else the
+    anchor: the sampler leaves a faint noise floor over flat areas that is not restoration
+    (bench/results/diffusion_tune.md: it raises the feature distance at no PSNR gain)."""
+    if levels <= 0:
+        return x0
+    moved = (x0 - anchor).abs().amax(dim=1, keepdim=True) * 127.5 >= levels
+    return torch.where(moved, x0, anchor)
 
 
 def _protect_mask(layer: TextLayer, shape: tuple[int, int], device: torch.device,

@@ -24,7 +24,7 @@ from picd_desktop.resources import model_dir
 
 WEIGHTS_FILE = "weights.npz"
 CARD_FILE = "card.json"
-DEFAULT_MODEL = "render-v1"
+DEFAULT_MODEL = "render-v2"
 
 
 def export_checkpoint(ckpt: Path, name: str, *, cache: Path | None = None,
@@ -53,6 +53,7 @@ def export_checkpoint(ckpt: Path, name: str, *, cache: Path | None = None,
             "hardware": state.get("hardware") or hardware or platform.machine(),
             "data": _data_summary(cache) if cache else None,
             "objective": state.get("objective", "bridge"),
+            "loss": state.get("loss", "l1grad"),
             "started_from": state.get("init"),
             "script": "python -m picd_desktop.train.renderer (see its docstring)",
             "last_log": records[-1] if records else None,
