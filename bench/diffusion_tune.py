@@ -27,6 +27,7 @@ import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from bench import metrics  # noqa: E402
+from bench.diffusion_bench import FEATURE_STRIDE  # noqa: E402
 from bench.feature_distance import mean_feature_distance, patch_features  # noqa: E402
 from picd_desktop import api  # noqa: E402
 from picd_desktop.render.diffusion.renderer import DiffusionRenderer  # noqa: E402
@@ -61,7 +62,7 @@ def main() -> None:
     for path in paths:
         original = Image.open(path).convert("RGB")
         ref = metrics.ocr_words(original)
-        ref_feats = patch_features(original, stride=224)
+        ref_feats = patch_features(original, stride=FEATURE_STRIDE)
         for q in args.qualities:
             data = api.encode(path, quality=q)
             base, layer = api.decode_layers(data)
@@ -76,7 +77,8 @@ def main() -> None:
                 candidates[(name, q)] = renderer.render(base, glyphs, layer)
             for key, img in candidates.items():
                 acc = metrics.text_accuracy_words(ref, metrics.ocr_words(img))
-                fd = mean_feature_distance([ref_feats], [patch_features(img, stride=224)])
+                feats = patch_features(img, stride=FEATURE_STRIDE)
+                fd = mean_feature_distance([ref_feats], [feats])
                 sums.setdefault(key, []).append(
                     (metrics.psnr(original, img), metrics.ms_ssim(original, img), acc, fd))
             print(path.name, q, flush=True)

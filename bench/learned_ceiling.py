@@ -72,15 +72,23 @@ def pca_bounds(train: list[np.ndarray], test: np.ndarray, ks: list[int]) -> dict
     return {k: psnr(float(((te @ vt[:k].T @ vt[:k] - te) ** 2).mean())) for k in ks}
 
 
+def reconstruct(net, x01: torch.Tensor, cond: torch.Tensor | None, level: int,
+                rounded: bool = False) -> torch.Tensor:
+    """g_s(g_a(x)) at a quality level, latents unrounded (or rounded): no entropy coding."""
+    feats = net.features(cond if net.cfg.cond else None)
+    y = net.analysis(x01, feats) * (net.gain.abs() + 1e-3)[level][None, :, None, None]
+    if rounded:
+        y = torch.round(y)
+    inv = net.inv_gain.abs()[level][None, :, None, None]
+    return net.synthesis((y * inv).clamp(-Y_CLAMP, Y_CLAMP), feats)
+
+
 @torch.no_grad()
 def net_ceiling(net, x: torch.Tensor, cond: torch.Tensor, level: int) -> tuple[float, float]:
     """(PSNR with unrounded latents, PSNR with rounded latents) at a quality level."""
-    feats = net.features(cond if net.cfg.cond else None)
-    y = net.analysis(x / 256, feats) * (net.gain.abs() + 1e-3)[level][None, :, None, None]
-    inv = net.inv_gain.abs()[level][None, :, None, None]
     out = []
-    for lat in (y, torch.round(y)):
-        x_hat = net.synthesis((lat * inv).clamp(-Y_CLAMP, Y_CLAMP), feats).clamp(0, 1)
+    for rounded in (False, True):
+        x_hat = reconstruct(net, x / 256, cond, level, rounded).clamp(0, 1)
         out.append(psnr(float(((x_hat - x / 255) ** 2).mean())))
     return out[0], out[1]
 

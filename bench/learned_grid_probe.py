@@ -9,7 +9,8 @@ thread at the top quality level with free bits (latents unrounded: the ceiling o
 bench/learned_ceiling.py), loss = MSE. VARIANT `grid` keeps every fixed-point grid (weights on
 2**-8, activations on 2**-6, straight-through), `float` drops the grids (plain float convs, same
 clamps), so the two differ only in what this probe asks about. Both score the same 12 crops as
-learned_ceiling.py every 100 steps. `report` writes bench/results/learned_grid_probe.md.
+learned_ceiling.py (with its `reconstruct`) every 100 steps. `report` writes
+bench/results/learned_grid_probe.md.
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ import torch
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.learned_ceiling import crops  # noqa: E402
+from bench.learned_ceiling import crops, reconstruct  # noqa: E402
 from picd_desktop.models import base_net  # noqa: E402
-from picd_desktop.models.base_net import LEVELS, Y_CLAMP  # noqa: E402
+from picd_desktop.models.base_net import LEVELS  # noqa: E402
 from picd_desktop.models.weights import load_net  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
@@ -43,14 +44,6 @@ def _identity(x: torch.Tensor) -> torch.Tensor:
 def _unrounded(x: torch.Tensor) -> torch.Tensor:
     """Stand-in for ste_floor, which base_net only calls as floor(v + 1/2): gives v."""
     return x - 0.5
-
-
-def reconstruct(net: base_net.BaseNet, x01: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
-    """g_s(g_a(x)) at the top level with unrounded latents (as learned_ceiling.net_ceiling)."""
-    feats = net.features(cond)
-    y = net.analysis(x01, feats) * (net.gain.abs() + 1e-3)[TOP][None, :, None, None]
-    inv = net.inv_gain.abs()[TOP][None, :, None, None]
-    return net.synthesis((y * inv).clamp(-Y_CLAMP, Y_CLAMP), feats)
 
 
 def run(variant: str, out: Path, minutes: float, cache: Path, lr: float) -> None:
@@ -76,7 +69,7 @@ def run(variant: str, out: Path, minutes: float, cache: Path, lr: float) -> None
     @torch.no_grad()
     def score() -> float:
         net.eval()
-        x_hat = reconstruct(net, vx, vc).clamp(0, 1)
+        x_hat = reconstruct(net, vx, vc, TOP).clamp(0, 1)
         net.train()
         return 10 * math.log10(1 / float(((x_hat - vx) ** 2).mean()))
 
@@ -93,7 +86,7 @@ def run(variant: str, out: Path, minutes: float, cache: Path, lr: float) -> None
             bc.append(c[y0:y0 + CROP, x0:x0 + CROP])
         x = torch.from_numpy(np.stack(bx)).permute(0, 3, 1, 2).float() / 255
         cond = torch.from_numpy(np.stack(bc)).permute(0, 3, 1, 2).float() / 256
-        loss = ((reconstruct(net, x, cond) - x) ** 2).mean()
+        loss = ((reconstruct(net, x, cond, TOP) - x) ** 2).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

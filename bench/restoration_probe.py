@@ -22,8 +22,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from picd_desktop.train.renderer import VAL_EVERY  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent
-VAL_EVERY = 12  # as picd_desktop.train.renderer
 
 
 def _anchor(base: np.ndarray, glyph: np.ndarray) -> np.ndarray:
