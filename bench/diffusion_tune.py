@@ -2,11 +2,12 @@
 
     .venv/bin/python bench/diffusion_tune.py --qualities 1 3 --threads 2
 
-For each candidate (steps, strength, keep_glyphs, min_change): mean PSNR, MS-SSIM, text
-accuracy and the paired EfficientNet-Lite0 feature distance (fd_l2, bench/feature_distance.py)
-over the val split, against the composite renderer on the same files. Writes
-bench/results/diffusion_tune.md; the defaults in picd_desktop/render/diffusion/pipeline.py
-(RenderSettings) come from it, never from the test split that diffusion.md reports.
+For each candidate (steps, strength, keep_glyphs, min_change, change_window): mean PSNR,
+MS-SSIM, text accuracy, the paired EfficientNet-Lite0 feature distance (fd_l2,
+bench/feature_distance.py) and the Frechet distance over the val split, against the
+composite renderer on the same files. Writes bench/results/diffusion_tune.md; the defaults
+in picd_desktop/render/diffusion/pipeline.py (RenderSettings) come from it, never from the
+test split that diffusion.md reports.
 """
 
 from __future__ import annotations
@@ -23,21 +24,27 @@ from pathlib import Path
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from bench import metrics  # noqa: E402
 from bench.diffusion_bench import FEATURE_STRIDE  # noqa: E402
-from bench.feature_distance import mean_feature_distance, patch_features  # noqa: E402
+from bench.feature_distance import (  # noqa: E402
+    frechet_distance,
+    mean_feature_distance,
+    patch_features,
+)
 from picd_desktop import api  # noqa: E402
 from picd_desktop.render.diffusion.renderer import DiffusionRenderer  # noqa: E402
 from picd_desktop.render.diffusion.weights import DEFAULT_MODEL  # noqa: E402
 from picd_desktop.text.glyphs import draw_glyphs  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
-# (steps, strength, keep_glyphs, min_change); earlier runs of this script fixed 4 steps, 0.4
-GRID = [(4, 0.4, False, 0.0), (4, 0.4, True, 0.0), (4, 0.4, True, 2.0), (4, 0.4, True, 4.0),
-        (4, 0.4, True, 6.0)]
+# (steps, strength, keep_glyphs, min_change, change_window); earlier runs of this script (git
+# history of its results) fixed 4 steps from 0.4, then keep_glyphs and min_change 4 per pixel
+GRID = [(4, 0.4, True, 4.0, 1), (4, 0.4, True, 8.0, 1), (4, 0.4, True, 4.0, 3),
+        (4, 0.4, True, 6.0, 3)]
 
 
 def val_screens(limit: int) -> list[Path]:
@@ -58,29 +65,33 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     paths = val_screens(args.limit)
     renderer = DiffusionRenderer(device="cpu", model=args.model)
-    sums: dict[tuple, list[tuple[float, float, float]]] = {}
+    sums: dict[tuple, list[tuple]] = {}
+    all_ref_feats = []
     for path in paths:
         original = Image.open(path).convert("RGB")
         ref = metrics.ocr_words(original)
         ref_feats = patch_features(original, stride=FEATURE_STRIDE)
+        all_ref_feats.append(ref_feats)
         for q in args.qualities:
             data = api.encode(path, quality=q)
             base, layer = api.decode_layers(data)
             glyphs = draw_glyphs(layer)
             composite = api.decode(data)
             candidates = {("composite", q): composite}
-            for steps, strength, keep, min_change in GRID:
+            for steps, strength, keep, min_change, window in GRID:
                 renderer.settings = replace(renderer.settings, steps=steps, strength=strength,
-                                            keep_glyphs=keep, min_change=min_change)
+                                            keep_glyphs=keep, min_change=min_change,
+                                            change_window=window)
                 name = (f"{steps} steps, strength {strength}, keep_glyphs {keep}, "
-                        f"min_change {min_change:g}")
+                        f"min_change {min_change:g}, window {window}")
                 candidates[(name, q)] = renderer.render(base, glyphs, layer)
             for key, img in candidates.items():
                 acc = metrics.text_accuracy_words(ref, metrics.ocr_words(img))
                 feats = patch_features(img, stride=FEATURE_STRIDE)
                 fd = mean_feature_distance([ref_feats], [feats])
                 sums.setdefault(key, []).append(
-                    (metrics.psnr(original, img), metrics.ms_ssim(original, img), acc, fd))
+                    (metrics.psnr(original, img), metrics.ms_ssim(original, img), acc, fd,
+                     feats))
             print(path.name, q, flush=True)
     lines = ["# Diffusion renderer: settings on the validation screenshots", "",
              f"Command: `python bench/diffusion_tune.py {' '.join(sys.argv[1:])}`", "",
@@ -88,16 +99,19 @@ def main() -> None:
              f"date {time.strftime('%Y-%m-%d')}; {len(paths)} val screenshots; model "
              f"`{args.model}`.", "",
              "fd_l2: paired mean-feature L2 of 224 px EfficientNet-Lite0 patch features, per "
-             "image, averaged. Steps and strength (4 from 0.4) were chosen by the earlier grid "
-             "of this script with render-v1 (git history of this file).", "",
-             "| renderer | quality | psnr | ms_ssim | text_acc | fd_l2 |",
-             "|---|---|---|---|---|---|"]
+             "image, averaged; fd_frechet: Frechet distance of all patches of the set (compare "
+             "within one quality only). Steps and strength (4 from 0.4) were chosen by an "
+             "earlier grid of this script with render-v1 (git history of this file).", "",
+             "| renderer | quality | psnr | ms_ssim | text_acc | fd_l2 | fd_frechet |",
+             "|---|---|---|---|---|---|---|"]
+    refs = np.concatenate(all_ref_feats)
     for (name, q), vals in sorted(sums.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         accs = [v[2] for v in vals if v[2] == v[2]]
         lines.append(f"| {name} | {q} | {sum(v[0] for v in vals) / len(vals):.3f} | "
                      f"{sum(v[1] for v in vals) / len(vals):.4f} | "
                      f"{sum(accs) / max(1, len(accs)):.4f} | "
-                     f"{sum(v[3] for v in vals) / len(vals):.3f} |")
+                     f"{sum(v[3] for v in vals) / len(vals):.3f} | "
+                     f"{frechet_distance(refs, np.concatenate([v[4] for v in vals])):.3f} |")
     args.out.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -9,7 +9,11 @@ from PIL import Image, ImageDraw
 
 from picd_desktop.format.errors import Cancelled
 from picd_desktop.render.diffusion.model import RenderNet, RenderNetConfig, anchor_image
-from picd_desktop.render.diffusion.pipeline import DiffusionPipeline, RenderSettings
+from picd_desktop.render.diffusion.pipeline import (
+    DiffusionPipeline,
+    RenderSettings,
+    _drop_small_changes,
+)
 from picd_desktop.render.diffusion.scheduler import make_scheduler, sampling_timesteps
 from picd_desktop.render.diffusion.tensors import glyph_tensor, image_tensor, to_image
 from picd_desktop.render.diffusion.tiles import Blender, active_tiles, plan_axis, plan_tiles
@@ -154,11 +158,28 @@ def test_pipeline_keeps_drawn_glyphs_and_drops_small_changes():
     kept = np.asarray(pipe(base, glyphs, layer, RenderSettings(steps=2, min_change=0)))
     assert np.array_equal(kept[drawn], anchor[drawn])
     assert not np.array_equal(kept[~drawn], anchor[~drawn])
-    floor = np.asarray(pipe(base, glyphs, layer, RenderSettings(steps=2, min_change=6)))
+    floor = np.asarray(pipe(base, glyphs, layer,
+                            RenderSettings(steps=2, min_change=6, change_window=1)))
     moved = np.abs(floor.astype(int) - anchor).max(axis=2)
     assert moved.max() >= 6 and not ((moved > 0) & (moved < 5)).any()  # 1 level of rounding
     small = (np.abs(kept.astype(int) - anchor).max(axis=2) < 5) & ~drawn
     assert small.any() and np.array_equal(floor[small], anchor[small])
+
+
+def test_windowed_change_drops_speckles_and_keeps_coherent_changes():
+    anchor = torch.zeros(1, 3, 12, 12)
+    x0 = anchor.clone()
+    x0[..., 2, 2] = 10 / 127.5  # an isolated speckle of 10 levels
+    x0[..., 5:10, 5:10] = 6 / 127.5  # a coherent 5x5 change of 6 levels
+    per_pixel = _drop_small_changes(x0, anchor, 4.0, window=1)
+    assert torch.equal(per_pixel, x0)
+    windowed = _drop_small_changes(x0, anchor, 4.0, window=3)
+    assert float(windowed[..., 2, 2].abs().max()) == 0.0
+    assert torch.equal(windowed[..., 6:9, 6:9], x0[..., 6:9, 6:9])
+    assert float(windowed[..., 5, 5].abs().max()) == 0.0  # a corner sees 4 of 9 moved
+    assert torch.equal(_drop_small_changes(x0, anchor, 0.0, window=3), x0)
+    with pytest.raises(ValueError, match="odd"):
+        _drop_small_changes(x0, anchor, 4.0, window=2)
 
 
 def test_pipeline_cancels_between_steps():

@@ -39,7 +39,8 @@ class RenderSettings:
     batch: int = 4
     protect_undrawn: bool = True  # words the layer does not draw keep the base's pixels
     keep_glyphs: bool = True  # unguided: drawn glyph pixels stay the anchor's (exact text)
-    min_change: float = 4.0  # final pixels moved less than this (of 255) keep the anchor's
+    min_change: float = 4.0  # final pixels whose change (of 255) is smaller keep the anchor's
+    change_window: int = 3  # the change is averaged over this square first (1: per pixel)
     guidance: GuidanceConfig = field(default_factory=GuidanceConfig)
 
 
@@ -121,17 +122,25 @@ class DiffusionPipeline:
             x = self.scheduler.step(x0, t, x).prev_sample
             if callback_on_step_end is not None:
                 callback_on_step_end(k + 1, len(timesteps), x0[..., :height, :width])
-        return to_image(_drop_small_changes(x0, anchor, settings.min_change)[..., :height, :width])
+        out = _drop_small_changes(x0, anchor, settings.min_change, settings.change_window)
+        return to_image(out[..., :height, :width])
 
 
-def _drop_small_changes(x0: torch.Tensor, anchor: torch.Tensor, levels: float) -> torch.Tensor:
-    """`x0` where it moved at least `levels` (of 255, in any channel) from `anchor`, else the
-    anchor: the sampler leaves a faint noise floor over flat areas that is not restoration
-    (bench/results/diffusion_tune.md: it raises the feature distance at no PSNR gain)."""
+def _drop_small_changes(x0: torch.Tensor, anchor: torch.Tensor, levels: float,
+                        window: int = 1) -> torch.Tensor:
+    """`x0` where its change from `anchor` (largest channel, of 255), averaged over a
+    `window` x `window` square, is at least `levels`; else the anchor. The sampler leaves a
+    faint, speckled noise floor over flat areas that is not restoration; restoration moves
+    pixels together (bench/results/render_filter_probe.md, diffusion_tune.md)."""
+    if window < 1 or window % 2 == 0:
+        raise ValueError(f"change_window must be odd and >= 1, got {window}")
     if levels <= 0:
         return x0
-    moved = (x0 - anchor).abs().amax(dim=1, keepdim=True) * 127.5 >= levels
-    return torch.where(moved, x0, anchor)
+    change = (x0 - anchor).abs().amax(dim=1, keepdim=True) * 127.5
+    if window > 1:
+        change = torch.nn.functional.avg_pool2d(change, window, stride=1, padding=window // 2,
+                                                count_include_pad=False)
+    return torch.where(change >= levels, x0, anchor)
 
 
 def _protect_mask(layer: TextLayer, shape: tuple[int, int], device: torch.device,
