@@ -4,8 +4,8 @@
 
 Renders each val screenshot once with `min_change=0` (the raw sampler output, glyph pixels
 kept) and then applies candidate filters to the change `render - composite` in 8-bit:
-per-pixel thresholds, a threshold on the 3x3-averaged change (drops isolated speckles), and
-a half-strength blend. Reports PSNR, MS-SSIM, the paired feature distance and the Frechet
+per-pixel thresholds and thresholds on the change averaged over 3x3 or 5x5 (which drop
+isolated speckles). Reports PSNR, MS-SSIM, the paired feature distance and the Frechet
 distance over the set (224 px EfficientNet-Lite0 patches, as in diffusion_bench.py).
 Writes bench/results/render_filter_probe.md. Never reads the test split.
 """
@@ -53,13 +53,13 @@ def filters(raw: np.ndarray, comp: np.ndarray) -> dict[str, np.ndarray]:
     """Candidate outputs from the raw render and the composite (both uint8 HxWx3)."""
     m = moved(raw, comp)
     out = {"raw (min_change 0)": raw}
-    for thr in (4, 6, 8, 12):
+    for thr in (4, 8, 12):
         out[f"min_change {thr}"] = np.where((m >= thr)[..., None], raw, comp)
-    for thr in (3, 4, 6):
-        keep = uniform_filter(m, size=3) >= thr
-        out[f"3x3-mean change >= {thr}"] = np.where(keep[..., None], raw, comp)
-    half = np.round((raw.astype(np.float32) + comp) / 2).astype(np.uint8)
-    out["half blend, min_change 4"] = np.where((m >= 4)[..., None], half, comp)
+    for size, thrs in ((3, (4, 6, 8)), (5, (3, 4, 6))):
+        mean = uniform_filter(m, size=size)
+        for thr in thrs:
+            out[f"{size}x{size}-mean change >= {thr}"] = np.where((mean >= thr)[..., None], raw,
+                                                                  comp)
     return out
 
 
