@@ -36,6 +36,7 @@ from bench.feature_distance import (  # noqa: E402
     patch_features,
 )
 from picd_desktop import api  # noqa: E402
+from picd_desktop.render.diffusion.pipeline import RenderSettings  # noqa: E402
 from picd_desktop.render.diffusion.renderer import DiffusionRenderer  # noqa: E402
 from picd_desktop.render.diffusion.weights import DEFAULT_MODEL  # noqa: E402
 from picd_desktop.text.glyphs import draw_glyphs  # noqa: E402
@@ -61,7 +62,13 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=8)
     ap.add_argument("--model", default=DEFAULT_MODEL)
     ap.add_argument("--out", type=Path, default=ROOT / "results" / "diffusion_tune.md")
+    ap.add_argument("--shipped-only", action="store_true",
+                    help="only the shipped RenderSettings (to compare models, not settings)")
+    ap.add_argument("--dump", type=Path, help="also write per-image rows here (JSON lines)")
     args = ap.parse_args()
+    shipped = RenderSettings()
+    grid = ([(shipped.steps, shipped.strength, shipped.keep_glyphs, shipped.min_change,
+              shipped.change_window)] if args.shipped_only else GRID)
     torch.set_num_threads(args.threads)
     paths = val_screens(args.limit)
     renderer = DiffusionRenderer(device="cpu", model=args.model)
@@ -78,7 +85,7 @@ def main() -> None:
             glyphs = draw_glyphs(layer)
             composite = api.decode(data)
             candidates = {("composite", q): composite}
-            for steps, strength, keep, min_change, window in GRID:
+            for steps, strength, keep, min_change, window in grid:
                 renderer.settings = replace(renderer.settings, steps=steps, strength=strength,
                                             keep_glyphs=keep, min_change=min_change,
                                             change_window=window)
@@ -92,6 +99,11 @@ def main() -> None:
                 sums.setdefault(key, []).append(
                     (metrics.psnr(original, img), metrics.ms_ssim(original, img), acc, fd,
                      feats))
+                if args.dump is not None:
+                    with args.dump.open("a") as f:
+                        f.write(json.dumps({"file": path.name, "renderer": key[0], "quality": q,
+                                            "psnr": sums[key][-1][0], "text_acc": acc,
+                                            "fd_l2": fd}) + "\n")
             print(path.name, q, flush=True)
     lines = ["# Diffusion renderer: settings on the validation screenshots", "",
              f"Command: `python bench/diffusion_tune.py {' '.join(sys.argv[1:])}`", "",

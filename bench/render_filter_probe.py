@@ -2,11 +2,12 @@
 
     .venv/bin/python bench/render_filter_probe.py --qualities 1 3 5 --threads 2
 
-Renders each val screenshot once with `min_change=0` (the raw sampler output, glyph pixels
-kept) and then applies candidate filters to the change `render - composite` in 8-bit:
-per-pixel thresholds and thresholds on the change averaged over 3x3 or 5x5 (which drop
-isolated speckles). Reports PSNR, MS-SSIM, the paired feature distance and the Frechet
-distance over the set (224 px EfficientNet-Lite0 patches, as in diffusion_bench.py).
+Renders each val screenshot once with `min_change=0`, keeps the sampler's final float
+estimate (glyph pixels kept) and applies the pipeline's own final-pixel rule
+(`pipeline._drop_small_changes`) with candidate thresholds and windows: per pixel, and on
+the change averaged over 3x3 or 5x5 (which drops isolated speckles). Reports PSNR,
+MS-SSIM, the paired feature distance and the Frechet distance over the set (224 px
+EfficientNet-Lite0 patches, as in diffusion_bench.py).
 Writes bench/results/render_filter_probe.md. Never reads the test split.
 """
 
@@ -26,7 +27,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from PIL import Image  # noqa: E402
-from scipy.ndimage import uniform_filter  # noqa: E402
 
 from bench import metrics  # noqa: E402
 from bench.diffusion_bench import FEATURE_STRIDE  # noqa: E402
@@ -37,29 +37,37 @@ from bench.feature_distance import (  # noqa: E402
     patch_features,
 )
 from picd_desktop import api  # noqa: E402
+from picd_desktop.render.diffusion.model import anchor_image  # noqa: E402
+from picd_desktop.render.diffusion.pipeline import _drop_small_changes  # noqa: E402
 from picd_desktop.render.diffusion.renderer import DiffusionRenderer  # noqa: E402
+from picd_desktop.render.diffusion.tensors import glyph_tensor, image_tensor, to_image  # noqa: E402,E501
 from picd_desktop.render.diffusion.weights import DEFAULT_MODEL  # noqa: E402
 from picd_desktop.text.glyphs import draw_glyphs  # noqa: E402
+from picd_desktop.text.layer import TextLayer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 
 
-def moved(raw: np.ndarray, comp: np.ndarray) -> np.ndarray:
-    """Per-pixel largest channel change, in levels."""
-    return np.abs(raw.astype(np.int16) - comp.astype(np.int16)).max(axis=2).astype(np.float32)
+def final_estimate(renderer: DiffusionRenderer, base: Image.Image, glyphs: Image.Image,
+                   layer: TextLayer) -> torch.Tensor:
+    """The sampler's last clean-image estimate (before the final-pixel rule), cropped."""
+    steps: list[torch.Tensor] = []
+    renderer.pipeline(base, glyphs, layer, renderer.settings,
+                      callback_on_step_end=lambda k, n, est: steps.append(est))
+    return steps[-1]
 
 
-def filters(raw: np.ndarray, comp: np.ndarray) -> dict[str, np.ndarray]:
-    """Candidate outputs from the raw render and the composite (both uint8 HxWx3)."""
-    m = moved(raw, comp)
-    out = {"raw (min_change 0)": raw}
-    for thr in (4, 8, 12):
-        out[f"min_change {thr}"] = np.where((m >= thr)[..., None], raw, comp)
-    for size, thrs in ((3, (4, 6, 8)), (5, (3, 4, 6))):
-        mean = uniform_filter(m, size=size)
+# (window, thresholds): the candidate rules, window 1 = per pixel
+CANDIDATES = ((1, (4, 8, 12)), (3, (4, 6, 8)), (5, (3, 4, 6)))
+
+
+def filters(x0: torch.Tensor, anchor: torch.Tensor) -> dict[str, np.ndarray]:
+    """Candidate outputs (uint8 HxWx3) from the sampler's final estimate and the anchor."""
+    out = {"raw (min_change 0)": np.asarray(to_image(x0))}
+    for window, thrs in CANDIDATES:
         for thr in thrs:
-            out[f"{size}x{size}-mean change >= {thr}"] = np.where((mean >= thr)[..., None], raw,
-                                                                  comp)
+            name = f"min_change {thr}" if window == 1 else f"{window}x{window}-mean change >= {thr}"
+            out[name] = np.asarray(to_image(_drop_small_changes(x0, anchor, thr, window)))
     return out
 
 
@@ -82,9 +90,11 @@ def main() -> None:
         for q in args.qualities:
             data = api.encode(path, quality=q)
             base, layer = api.decode_layers(data)
+            glyphs = draw_glyphs(layer)
             comp = np.asarray(api.decode(data).convert("RGB"))
-            raw = np.asarray(renderer.render(base, draw_glyphs(layer), layer))
-            cands = {"composite": comp} | filters(raw, comp)
+            anchor = anchor_image(image_tensor(base), glyph_tensor(glyphs))
+            cands = {"composite": comp} | filters(final_estimate(renderer, base, glyphs, layer),
+                                                  anchor)
             for name, arr in cands.items():
                 img = Image.fromarray(arr)
                 rows.setdefault((q, name), []).append(
@@ -96,7 +106,8 @@ def main() -> None:
              f"Machine: {platform.machine()}, {os.cpu_count()} cores; "
              f"date {time.strftime('%Y-%m-%d')}; {len(paths)} val screenshots; model "
              f"`{args.model}`, 4 steps from 0.4, glyph pixels kept.", "",
-             "Filters act on the change from the composite (8-bit, largest channel). "
+             "Filters: the pipeline's `_drop_small_changes` on the float estimate (largest channel "
+             "change from the anchor, averaged over the window). "
              "fd_frechet over all 224 px patches of the set; fd_l2 paired, per image.", "",
              "| quality | output | psnr | ms_ssim | fd_l2 | fd_frechet |",
              "|---|---|---|---|---|---|"]
