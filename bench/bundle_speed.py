@@ -47,7 +47,7 @@ SAMPLE = ROOT / "resources" / "samples" / "web_git_config.png"
 DIFFUSION_ENTRIES = [
     "diffusers", "huggingface_hub", "yaml", "_yaml", "safetensors", "filelock", "anyio",
     "httpx2", "httpcore2", "h11", "truststore", "importlib_metadata", "zipp", "lazy_importer",
-    "resources/models/render-v2", "torch/bin/torch_shm_manager",
+    "resources/models/render-v3", "torch/bin/torch_shm_manager",
 ]
 # What OCR guidance adds: onnx + onnx2torch, the recogniser file, and torch.onnx (kept for it).
 GUIDANCE_ENTRIES = ["onnx", "onnx2torch", "resources/ocr", "torch/onnx"]

@@ -4,7 +4,8 @@ glyph input, diffusion with the hybrid adapter, and diffusion plus guidance.
     .venv/bin/python bench/diffusion_bench.py --qualities 1 3 5 --screens 16 --threads 2
 
 Every image is encoded once per quality (the same file for every renderer). Metrics against
-the original: text and character accuracy (plain Tesseract, as in picd.md), PSNR, MS-SSIM,
+the original: text and character accuracy (plain Tesseract, as in picd.md), word-box accuracy
+(bench/word_boxes.py), PSNR, MS-SSIM,
 and the EfficientNet-Lite0 feature distance (Frechet distance and paired mean-feature L2 of
 224 px patch features, bench/feature_distance.py) per set and quality. Decode seconds are the
 renderer's wall time on this machine. Writes bench/results/diffusion.{csv,md}.
@@ -31,6 +32,7 @@ from PIL import Image  # noqa: E402
 
 from bench import metrics  # noqa: E402
 from bench.feature_distance import patch_features, report_from_features  # noqa: E402
+from bench.word_boxes import boxed_reference, boxed_word_accuracy  # noqa: E402
 from picd_desktop import api  # noqa: E402
 from picd_desktop.render.composite import CompositeRenderer  # noqa: E402
 from picd_desktop.render.diffusion.guidance import GuidanceConfig  # noqa: E402
@@ -40,7 +42,7 @@ from picd_desktop.text.glyphs import draw_glyphs  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 FIELDS = ["image", "set", "quality", "variant", "bpp", "psnr", "ms_ssim", "text_acc",
-          "char_acc", "dec_s"]
+          "word_acc", "char_acc", "dec_s"]
 FEATURE_STRIDE = 224  # non-overlapping patches: 45 per 1920x1080 image
 NOGLYPH_MODEL = "render-noglyph-v2"  # the ablation without glyph input, trained like the default
 
@@ -93,6 +95,7 @@ def main() -> None:
     for path, group in images:
         original = Image.open(path).convert("RGB")
         ref_words = metrics.ocr_words(original)
+        ref_boxes = boxed_reference(original)
         originals[path.name] = patch_features(original, stride=FEATURE_STRIDE)
         for q in args.qualities:
             picd = args.cache / f"{path.stem}.q{q}.picd"
@@ -113,6 +116,7 @@ def main() -> None:
                        "psnr": metrics.psnr(original, recon),
                        "ms_ssim": metrics.ms_ssim(original, recon),
                        "text_acc": metrics.text_accuracy_words(ref_words, words),
+                       "word_acc": boxed_word_accuracy(ref_boxes, recon),
                        "char_acc": metrics.char_accuracy_words(ref_words, words),
                        "dec_s": dec_s}
                 rows.append(row)
@@ -143,14 +147,17 @@ def write_markdown(rows: list[dict], originals: dict, feats: dict, args: argpars
         f"CPU only; date {time.strftime('%Y-%m-%d')}.", "",
         f"Models: diffusion `{args.model}`, diffusion-noglyph `{args.noglyph_model}`.", "",
         "Means per set, quality and renderer over the same files. text_acc / char_acc: plain "
-        "Tesseract on the original vs on the render (as in picd.md). fd_frechet / fd_l2: "
+        "Tesseract on the original vs on the render (as in picd.md). word_acc: the same "
+        "words read one by one at their original boxes (bench/word_boxes.py), free of the page "
+        "layout analysis, which can drop a whole table column over a level's change around "
+        "it. fd_frechet / fd_l2: "
         "EfficientNet-Lite0 feature distance to the originals (Frechet distance of 224 px patch "
         "features over the set, and the paired mean-feature L2; lower is better; few patches "
         "make the Frechet value biased upwards, so compare it only within one set and "
         "quality). dec_s: the renderer's seconds per image (base decode excluded).", "",
     ]
-    cols = ["set", "quality", "variant", "n", "bpp", "psnr", "ms_ssim", "text_acc", "char_acc",
-            "fd_frechet", "fd_l2", "dec_s"]
+    cols = ["set", "quality", "variant", "n", "bpp", "psnr", "ms_ssim", "text_acc", "word_acc",
+            "char_acc", "fd_frechet", "fd_l2", "dec_s"]
     lines += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     keys = sorted({(r["set"], r["quality"], r["variant"]) for r in rows},
                   key=lambda k: (k[0], k[1], list(variants(set())).index(k[2])))
@@ -159,7 +166,7 @@ def write_markdown(rows: list[dict], originals: dict, feats: dict, args: argpars
         pairs = feats[(group, q, name)]
         fd = report_from_features([originals[i] for i, _ in pairs], [f for _, f in pairs])
         vals = {"set": group, "quality": q, "variant": name, "n": len(sel)}
-        for key in ("bpp", "psnr", "ms_ssim", "text_acc", "char_acc", "dec_s"):
+        for key in ("bpp", "psnr", "ms_ssim", "text_acc", "word_acc", "char_acc", "dec_s"):
             vals[key] = _mean([r[key] for r in sel])
         vals["fd_frechet"], vals["fd_l2"] = fd.frechet, fd.mean_l2
         lines.append("| " + " | ".join(

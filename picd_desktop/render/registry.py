@@ -16,7 +16,7 @@ _FACTORIES: dict[str, RendererFactory] = {"composite": lambda **_: CompositeRend
 # name -> (module:class, packages it needs, shipped model folder under resources/models)
 _LAZY: dict[str, tuple[str, tuple[str, ...], str]] = {
     "diffusion": ("picd_desktop.render.diffusion.renderer:DiffusionRenderer", ("diffusers",),
-                  "render-v2"),
+                  "render-v3"),
 }
 
 

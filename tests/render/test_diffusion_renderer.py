@@ -15,6 +15,7 @@ from picd_desktop import api
 from picd_desktop.format.errors import Cancelled, UnknownModelError
 from picd_desktop.render.diffusion.weights import (
     CARD_FILE,
+    DEFAULT_MODEL,
     WEIGHTS_FILE,
     load_render_net_from,
     model_dir,
@@ -33,13 +34,13 @@ def test_diffusion_is_listed():
 
 def test_decode_with_previews_is_seeded_and_keeps_the_text(picd_bytes):
     previews = []
-    out = api.decode(picd_bytes, renderer="diffusion", device="cpu", steps=2,
+    out = api.decode(picd_bytes, renderer="diffusion", device="cpu",
                      progress=lambda k, n, img: previews.append((k, n, img.size)))
     layer = api.read_text(picd_bytes)
     size = (layer.width, layer.height)
     assert out.size == size and out.mode == "RGB"
-    assert previews == [(1, 2, size), (2, 2, size)]
-    again = api.decode(picd_bytes, renderer="diffusion", device="cpu", steps=2)
+    assert previews == [(k, 4, size) for k in (1, 2, 3, 4)]  # the shipped default: 4 steps
+    again = api.decode(picd_bytes, renderer="diffusion", device="cpu")
     assert np.array_equal(np.asarray(out), np.asarray(again))
     composite = api.decode(picd_bytes)
     assert not np.array_equal(np.asarray(out), np.asarray(composite))
@@ -63,8 +64,8 @@ def test_cuda_without_a_gpu_is_a_clear_error(picd_bytes):
 
 
 def test_weights_that_differ_from_their_card_are_refused(tmp_path):
-    folder = tmp_path / "render-v2"
-    shutil.copytree(model_dir("render-v2"), folder)
+    folder = tmp_path / DEFAULT_MODEL
+    shutil.copytree(model_dir(DEFAULT_MODEL), folder)
     assert load_render_net_from(folder) is not None
     data = bytearray((folder / WEIGHTS_FILE).read_bytes())
     data[len(data) // 2] ^= 0x01

@@ -7,7 +7,11 @@ import json
 import pytest
 from screens import render_screenshot
 
-from picd_desktop.render.diffusion.weights import export_checkpoint, load_render_net_from
+from picd_desktop.render.diffusion.weights import (
+    DEFAULT_MODEL,
+    export_checkpoint,
+    load_render_net_from,
+)
 from picd_desktop.train import render_data, renderer
 
 
@@ -37,11 +41,11 @@ def test_prepare_train_smoke_resume_and_export(tmp_path):
 
     # fine-tuning the shipped model with the trajectory objective and the l2 loss is recorded
     tuned = tmp_path / "tuned"
-    renderer.main([str(cache), str(tuned), "--init", "render-v2", "--objective", "trajectory",
+    renderer.main([str(cache), str(tuned), "--init", DEFAULT_MODEL, "--objective", "trajectory",
                    "--loss", "l2", "--max-steps", "1", "--batch", "2", "--crop", "64"])
     log = [json.loads(line) for line in (tuned / "log.jsonl").read_text().splitlines()]
     assert log[-1]["step"] == 1 and log[-1]["sample_psnr"] > 0
     card = json.loads((export_checkpoint(tuned / "ckpt.pt", "tuned", cache=cache,
                                          out_root=tmp_path) / "card.json").read_text())
     assert card["training"]["objective"] == "trajectory" and card["training"]["loss"] == "l2"
-    assert card["training"]["started_from"].startswith("render-v2 (")
+    assert card["training"]["started_from"].startswith(f"{DEFAULT_MODEL} (")

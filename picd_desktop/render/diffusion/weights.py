@@ -24,7 +24,7 @@ from picd_desktop.resources import model_dir
 
 WEIGHTS_FILE = "weights.npz"
 CARD_FILE = "card.json"
-DEFAULT_MODEL = "render-v2"
+DEFAULT_MODEL = "render-v3"
 
 
 def export_checkpoint(ckpt: Path, name: str, *, cache: Path | None = None,
