@@ -32,7 +32,7 @@ from PIL import Image  # noqa: E402
 
 from bench import metrics  # noqa: E402
 from bench.feature_distance import patch_features, report_from_features  # noqa: E402
-from bench.word_boxes import boxed_reference, boxed_word_accuracy  # noqa: E402
+from bench.word_boxes import boxed_reference, boxed_word_scores  # noqa: E402
 from picd_desktop import api  # noqa: E402
 from picd_desktop.render.composite import CompositeRenderer  # noqa: E402
 from picd_desktop.render.diffusion.guidance import GuidanceConfig  # noqa: E402
@@ -42,7 +42,7 @@ from picd_desktop.text.glyphs import draw_glyphs  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 FIELDS = ["image", "set", "quality", "variant", "bpp", "psnr", "ms_ssim", "text_acc",
-          "word_acc", "char_acc", "dec_s"]
+          "word_acc", "wrong_conf", "char_acc", "dec_s"]
 FEATURE_STRIDE = 224  # non-overlapping patches: 45 per 1920x1080 image
 NOGLYPH_MODEL = "render-noglyph-v2"  # the ablation without glyph input, trained like the default
 
@@ -111,12 +111,13 @@ def main() -> None:
                 recon = base if name == "base" else renderers[name].render(base, glyphs, layer)
                 dec_s = time.perf_counter() - t0
                 words = metrics.ocr_words(recon)
+                boxed = boxed_word_scores(ref_boxes, recon)
                 row = {"image": path.name, "set": group, "quality": q, "variant": name,
                        "bpp": metrics.bpp(len(data), *original.size),
                        "psnr": metrics.psnr(original, recon),
                        "ms_ssim": metrics.ms_ssim(original, recon),
                        "text_acc": metrics.text_accuracy_words(ref_words, words),
-                       "word_acc": boxed_word_accuracy(ref_boxes, recon),
+                       "word_acc": boxed.accuracy, "wrong_conf": boxed.confident_wrong,
                        "char_acc": metrics.char_accuracy_words(ref_words, words),
                        "dec_s": dec_s}
                 rows.append(row)
@@ -150,14 +151,15 @@ def write_markdown(rows: list[dict], originals: dict, feats: dict, args: argpars
         "Tesseract on the original vs on the render (as in picd.md). word_acc: the same "
         "words read one by one at their original boxes (bench/word_boxes.py), free of the page "
         "layout analysis, which can drop a whole table column over a level's change around "
-        "it. fd_frechet / fd_l2: "
+        "it; wrong_conf: the fraction of those words read, confidently (>= 85), as another "
+        "word: clean, wrong text. fd_frechet / fd_l2: "
         "EfficientNet-Lite0 feature distance to the originals (Frechet distance of 224 px patch "
         "features over the set, and the paired mean-feature L2; lower is better; few patches "
         "make the Frechet value biased upwards, so compare it only within one set and "
         "quality). dec_s: the renderer's seconds per image (base decode excluded).", "",
     ]
     cols = ["set", "quality", "variant", "n", "bpp", "psnr", "ms_ssim", "text_acc", "word_acc",
-            "char_acc", "fd_frechet", "fd_l2", "dec_s"]
+            "wrong_conf", "char_acc", "fd_frechet", "fd_l2", "dec_s"]
     lines += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     keys = sorted({(r["set"], r["quality"], r["variant"]) for r in rows},
                   key=lambda k: (k[0], k[1], list(variants(set())).index(k[2])))
@@ -166,7 +168,8 @@ def write_markdown(rows: list[dict], originals: dict, feats: dict, args: argpars
         pairs = feats[(group, q, name)]
         fd = report_from_features([originals[i] for i, _ in pairs], [f for _, f in pairs])
         vals = {"set": group, "quality": q, "variant": name, "n": len(sel)}
-        for key in ("bpp", "psnr", "ms_ssim", "text_acc", "word_acc", "char_acc", "dec_s"):
+        for key in ("bpp", "psnr", "ms_ssim", "text_acc", "word_acc", "wrong_conf", "char_acc",
+                    "dec_s"):
             vals[key] = _mean([r[key] for r in sel])
         vals["fd_frechet"], vals["fd_l2"] = fd.frechet, fd.mean_l2
         lines.append("| " + " | ".join(

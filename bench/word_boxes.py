@@ -25,6 +25,7 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 PAD_X, PAD_Y = 2, 3  # pixels of the render kept around each word box
 GAP = 12  # white rows between stacked crops
 MAX_ROWS = 400  # words per Tesseract call
+CONFIDENT = 85.0  # a crop read at least this sure (its least sure word) is a confident read
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def _crop(luma: np.ndarray, box: tuple[int, int, int, int], dark: bool) -> np.nd
     return np.clip((c - lo) * (255.0 / (hi - lo)), 0, 255).astype(np.uint8)
 
 
-def _read_chunk(crops: list[np.ndarray]) -> list[str]:
+def _read_chunk(crops: list[np.ndarray]) -> list[tuple[str, float]]:
     width = max(c.shape[1] for c in crops) + 2 * GAP
     height = sum(c.shape[0] + GAP for c in crops) + GAP
     page = np.full((height, width), 255, np.uint8)
@@ -64,24 +65,26 @@ def _read_chunk(crops: list[np.ndarray]) -> list[str]:
         y += c.shape[0] + GAP
     data = pytesseract.image_to_data(Image.fromarray(page), lang="eng", config="--psm 6",
                                      output_type=pytesseract.Output.DICT)
-    found: list[list[tuple[int, str]]] = [[] for _ in crops]
+    found: list[list[tuple[int, str, float]]] = [[] for _ in crops]
     starts = np.array([s for s, _ in spans])
-    for text, left, top, h in zip(data["text"], data["left"], data["top"], data["height"],
-                                  strict=True):
+    for text, conf, left, top, h in zip(data["text"], data["conf"], data["left"], data["top"],
+                                        data["height"], strict=True):
         if not text.strip():
             continue
         centre = top + h / 2
         i = int(np.searchsorted(starts, centre, side="right")) - 1
         if 0 <= i < len(crops) and centre < spans[i][1] + GAP / 2:
-            found[i].append((left, text.strip()))
-    return [" ".join(t for _, t in sorted(f)) for f in found]
+            found[i].append((left, text.strip(), float(conf)))
+    return [(" ".join(t for _, t, _ in sorted(f)), min((c for _, _, c in f), default=0.0))
+            for f in found]
 
 
-def read_boxes(img: Image.Image, ref: BoxedReference) -> list[str]:
-    """What Tesseract reads in each of `ref`'s boxes of `img`."""
+def read_boxes(img: Image.Image, ref: BoxedReference) -> list[tuple[str, float]]:
+    """What Tesseract reads in each of `ref`'s boxes of `img`, with its least word
+    confidence (0 when it reads nothing)."""
     luma = _luma(img)
     crops = [_crop(luma, b, d) for b, d in zip(ref.boxes, ref.dark, strict=True)]
-    out: list[str] = []
+    out: list[tuple[str, float]] = []
     for i in range(0, len(crops), MAX_ROWS):
         out += _read_chunk(crops[i:i + MAX_ROWS])
     return out
@@ -107,16 +110,37 @@ def boxed_reference(original: Image.Image) -> BoxedReference:
         boxes.append(box)
         dark.append(bool(np.median(border) < 128))
     ref = BoxedReference(tuple(words), tuple(boxes), tuple(dark), ())
-    readable = tuple(r == w for r, w in zip(read_boxes(rgb, ref), words, strict=True))
+    readable = tuple(r == w for (r, _), w in zip(read_boxes(rgb, ref), words, strict=True))
     return BoxedReference(ref.words, ref.boxes, ref.dark, readable)
+
+
+def _core(text: str) -> str:
+    """Letters and digits only: a dropped period is not a wrong word, a lone '~' not a read."""
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+@dataclass(frozen=True)
+class BoxedScore:
+    accuracy: float  # readable words that read the same in the render
+    confident_wrong: float  # readable words read, confidently, as something else
+
+
+def boxed_word_scores(ref: BoxedReference, recon: Image.Image) -> BoxedScore:
+    """Both fractions over the original's readable word crops; nan if there are none."""
+    total = sum(ref.readable)
+    if total == 0:
+        return BoxedScore(float("nan"), float("nan"))
+    reads = read_boxes(recon.convert("RGB"), ref)
+    right = wrong = 0
+    for ok, (text, conf), word in zip(ref.readable, reads, ref.words, strict=True):
+        if ok:
+            right += text == word
+            core = _core(text)
+            wrong += len(core) >= MIN_WORD_LEN and core != _core(word) and conf >= CONFIDENT
+    return BoxedScore(right / total, wrong / total)
 
 
 def boxed_word_accuracy(ref: BoxedReference, recon: Image.Image) -> float:
     """Fraction of the original's readable word crops that read the same in `recon`; nan if
     none."""
-    total = sum(ref.readable)
-    if total == 0:
-        return float("nan")
-    reads = read_boxes(recon.convert("RGB"), ref)
-    hits = sum(ok and r == w for ok, r, w in zip(ref.readable, reads, ref.words, strict=True))
-    return hits / total
+    return boxed_word_scores(ref, recon).accuracy
