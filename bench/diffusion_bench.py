@@ -31,7 +31,11 @@ import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from bench import metrics  # noqa: E402
-from bench.feature_distance import patch_features, report_from_features  # noqa: E402
+from bench.feature_distance import (  # noqa: E402
+    mean_feature_distance,
+    patch_features,
+    report_from_features,
+)
 from bench.word_boxes import boxed_reference, boxed_word_scores  # noqa: E402
 from picd_desktop import api  # noqa: E402
 from picd_desktop.render.composite import CompositeRenderer  # noqa: E402
@@ -42,7 +46,7 @@ from picd_desktop.text.glyphs import draw_glyphs  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 FIELDS = ["image", "set", "quality", "variant", "bpp", "psnr", "ms_ssim", "text_acc",
-          "word_acc", "wrong_conf", "char_acc", "dec_s"]
+          "word_acc", "wrong_conf", "char_acc", "fd_l2", "dec_s"]
 FEATURE_STRIDE = 224  # non-overlapping patches: 45 per 1920x1080 image
 NOGLYPH_MODEL = "render-noglyph-v2"  # the ablation without glyph input, trained like the default
 
@@ -120,9 +124,10 @@ def main() -> None:
                        "word_acc": boxed.accuracy, "wrong_conf": boxed.confident_wrong,
                        "char_acc": metrics.char_accuracy_words(ref_words, words),
                        "dec_s": dec_s}
+                recon_feats = patch_features(recon, stride=FEATURE_STRIDE)
+                row["fd_l2"] = mean_feature_distance([originals[path.name]], [recon_feats])
                 rows.append(row)
-                feats.setdefault((group, q, name), []).append(
-                    (path.name, patch_features(recon, stride=FEATURE_STRIDE)))
+                feats.setdefault((group, q, name), []).append((path.name, recon_feats))
                 print(json.dumps(row), flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.with_suffix(".csv").open("w", newline="") as fp:
@@ -175,7 +180,39 @@ def write_markdown(rows: list[dict], originals: dict, feats: dict, args: argpars
         lines.append("| " + " | ".join(
             f"{vals[c]:.4f}" if isinstance(vals[c], float) else str(vals[c]) for c in cols)
             + " |")
+    lines += paired_lines(rows)
     out.write_text("\n".join(lines) + "\n")
+
+
+PAIRED = (("psnr", 1), ("ms_ssim", 1), ("text_acc", 1), ("word_acc", 1), ("wrong_conf", -1),
+          ("fd_l2", -1))  # metric, +1 when higher is better
+
+
+def paired_lines(rows: list[dict], a: str = "diffusion", b: str = "composite") -> list[str]:
+    """Per-image differences a - b: the mean, and the images where a is better / worse."""
+    lines = ["", f"Per image, {a} minus {b} on the same file: mean difference (images where "
+             f"{a} is better / worse; ties and images without words left out).", "",
+             "| set | quality | n | " + " | ".join(m for m, _ in PAIRED) + " |",
+             "|" + "---|" * (3 + len(PAIRED))]
+    by_key = {(r["set"], r["quality"], r["variant"], r["image"]): r for r in rows}
+    for group, q in sorted({(r["set"], r["quality"]) for r in rows}):
+        images = sorted(i for g, qq, v, i in by_key if (g, qq, v) == (group, q, a)
+                        and (group, q, b, i) in by_key)
+        if not images:
+            continue
+        cells = []
+        for metric, sign in PAIRED:
+            diffs = [by_key[(group, q, a, i)][metric] - by_key[(group, q, b, i)][metric]
+                     for i in images]
+            diffs = [d for d in diffs if not math.isnan(d)]
+            if not diffs:
+                cells.append("-")
+                continue
+            better = sum(sign * d > 1e-9 for d in diffs)
+            worse = sum(sign * d < -1e-9 for d in diffs)
+            cells.append(f"{sum(diffs) / len(diffs):+.4f} ({better}/{worse})")
+        lines.append(f"| {group} | {q} | {len(images)} | " + " | ".join(cells) + " |")
+    return lines
 
 
 if __name__ == "__main__":
