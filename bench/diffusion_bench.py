@@ -48,7 +48,7 @@ ROOT = Path(__file__).resolve().parent
 FIELDS = ["image", "set", "quality", "variant", "bpp", "psnr", "ms_ssim", "text_acc",
           "word_acc", "wrong_conf", "char_acc", "fd_l2", "dec_s"]
 FEATURE_STRIDE = 224  # non-overlapping patches: 45 per 1920x1080 image
-NOGLYPH_MODEL = "render-noglyph-v2"  # the ablation without glyph input, trained like the default
+NOGLYPH_MODEL = "render-noglyph-v3"  # the ablation without glyph input, trained like the default
 
 
 def variants(guided_qualities: set[int], model: str = DEFAULT_MODEL,

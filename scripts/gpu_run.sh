@@ -45,7 +45,7 @@ render() { python3 -m picd_desktop.train.renderer /tmp/data/render "/tmp/runs/$1
 if [ "$CODEC" = 1 ]; then
     codec hp --gs-res 1 --ga-res 1 & codec hp_nocond --no-cond --gs-res 1 --ga-res 1 &
 fi
-render render --init render-v3 & render render_noglyph --no-glyphs --init render-noglyph-v2 &
+render render --init render-v3 & render render_noglyph --no-glyphs --init render-noglyph-v3 &
 sleep 60; tail -n 2 /tmp/runs/*.log
 wait
 tail -n 3 /tmp/runs/*.log
