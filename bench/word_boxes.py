@@ -139,8 +139,3 @@ def boxed_word_scores(ref: BoxedReference, recon: Image.Image) -> BoxedScore:
             wrong += len(core) >= MIN_WORD_LEN and core != _core(word) and conf >= CONFIDENT
     return BoxedScore(right / total, wrong / total)
 
-
-def boxed_word_accuracy(ref: BoxedReference, recon: Image.Image) -> float:
-    """Fraction of the original's readable word crops that read the same in `recon`; nan if
-    none."""
-    return boxed_word_scores(ref, recon).accuracy

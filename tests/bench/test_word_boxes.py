@@ -9,7 +9,6 @@ from screens import _font, render_screenshot
 
 from bench.word_boxes import (
     boxed_reference,
-    boxed_word_accuracy,
     boxed_word_scores,
     read_boxes,
 )
@@ -22,7 +21,7 @@ def test_original_reads_itself(dark: bool) -> None:
     assert len(ref.words) >= 15
     assert sum(ref.readable) >= 0.8 * len(ref.words)
     assert "quick" in ref.words and all(len(w) >= 2 for w in ref.words)
-    assert boxed_word_accuracy(ref, original) == 1.0
+    assert boxed_word_scores(ref, original).accuracy == 1.0
 
 
 def test_a_wrong_word_counts_wrong_and_a_level_shift_does_not() -> None:
@@ -42,7 +41,7 @@ def test_a_wrong_word_counts_wrong_and_a_level_shift_does_not() -> None:
     assert score.confident_wrong == pytest.approx(1 / sum(ref.readable))
     shifted = Image.fromarray(np.clip(np.asarray(original, np.int16) - 2, 0, 255)
                               .astype(np.uint8))
-    assert boxed_word_accuracy(ref, shifted) == 1.0
+    assert boxed_word_scores(ref, shifted).accuracy == 1.0
 
 
 def test_blur_loses_words_and_no_text_is_nan() -> None:
@@ -53,4 +52,4 @@ def test_blur_loses_words_and_no_text_is_nan() -> None:
     assert score.accuracy < 0.5 and score.confident_wrong < 0.1
     assert boxed_word_scores(ref, original).confident_wrong == 0
     blank = Image.new("RGB", (320, 200), "white")
-    assert np.isnan(boxed_word_accuracy(boxed_reference(blank), blank))
+    assert np.isnan(boxed_word_scores(boxed_reference(blank), blank).accuracy)
