@@ -85,6 +85,8 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--model", default=DEFAULT_MODEL, help="the diffusion renderer's weights")
     ap.add_argument("--noglyph-model", default=NOGLYPH_MODEL, help="the no-glyph ablation's")
+    ap.add_argument("--variants", nargs="+", default=None,
+                    help="run only these renderers (default: all of them)")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/picd-diffusion-bench"))
     ap.add_argument("--out", type=Path, default=ROOT / "results" / "diffusion")
     args = ap.parse_args()
@@ -92,6 +94,10 @@ def main() -> None:
     args.cache.mkdir(parents=True, exist_ok=True)
     images = pick_images(args.data, args.screens, args.photos)
     table = variants(set(args.guided_qualities), args.model, args.noglyph_model)
+    unknown = set(args.variants or ()) - set(table)
+    if unknown:
+        ap.error(f"unknown variants {sorted(unknown)}; choose from {list(table)}")
+    table = {k: v for k, v in table.items() if args.variants is None or k in args.variants}
     renderers = {name: f() for name, (f, _) in table.items() if f is not None}
     rows: list[dict] = []
     originals: dict[str, np.ndarray] = {}  # image -> the original's patch features

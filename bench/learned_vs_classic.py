@@ -84,6 +84,7 @@ def main() -> int:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--out", default=str(ROOT / "results" / "learned.md"))
     p.add_argument("--model", default=None, help="the `learned` net's directory (default: shipped)")
+    p.add_argument("--note", default="", help="a sentence for the header (how the nets differ)")
     p.add_argument("--extra", nargs="*", default=[], metavar="NAME=DIR",
                    help="more conditioned nets to score beside it")
     args = p.parse_args()
@@ -138,9 +139,9 @@ def write(rows: list[dict], args, codecs: dict) -> None:
         "(classic: for its ink-mask context only; no ROI here). Photos: as they are, no layer."
         + (" `learned-nocond`: the same net trained the same time without the glyph condition."
            if "learned-nocond" in codecs else ""), "",
-    ]
+    ] + ([args.note, ""] if args.note else [])
     for cname, codec in codecs.items():
-        if cname not in ("classic", "learned", "learned-nocond"):
+        if cname not in ("classic", "learned"):
             c = codec.card
             grown = {k: v for k, v in c["config"].items() if k in GROWABLE}
             lines += [f"`{cname}` sha256 `{c['sha256'][:16]}...`: {c['steps']} steps, "

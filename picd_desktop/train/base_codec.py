@@ -130,15 +130,22 @@ def train(args: argparse.Namespace) -> dict:
 
 def grow_from(net: BaseNet, init: Path) -> tuple[int, float, list[dict]]:
     """Load exported weights (a model directory) into `net`, which may have extra blocks (they
-    start at zero, so the grown net computes what the exported one did); returns the exported
-    model's (steps, seconds, runs) so the card counts all training."""
+    start at zero, so the grown net computes what the exported one did) or may drop the glyph
+    condition (the ablation: each conv keeps its weights on the image channels, as if the
+    glyph features were zero); returns the exported model's (steps, seconds, runs) so the card
+    counts all training."""
     src, card = load_net(init.name, init)
-    if {k: v for k, v in src.cfg.as_dict().items() if k not in GROWABLE} != {
-            k: v for k, v in net.cfg.as_dict().items() if k not in GROWABLE}:
+    dropped = src.cfg.cond and not net.cfg.cond
+    loose = GROWABLE + (("cond",) if dropped else ())
+    if {k: v for k, v in src.cfg.as_dict().items() if k not in loose} != {
+            k: v for k, v in net.cfg.as_dict().items() if k not in loose}:
         raise SystemExit(f"{init} has another base config: {src.cfg.as_dict()}")
     own = net.state_dict()
-    shared = {k: v for k, v in src.state_dict().items()
-              if k in own and own[k].shape == v.shape}
+    theirs = src.state_dict()
+    if dropped:  # the condition's channels come last in every concatenated input
+        theirs = {k: v[:, :own[k].shape[1]] if k in own and v.dim() == 4
+                  and own[k].shape[1] < v.shape[1] else v for k, v in theirs.items()}
+    shared = {k: v for k, v in theirs.items() if k in own and own[k].shape == v.shape}
     net.load_state_dict(shared, strict=False)
     new = sorted({k.split(".")[0] for k in own if k not in shared and "entropy" not in k
                   and "gaussian" not in k})
