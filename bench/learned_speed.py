@@ -54,7 +54,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--images", type=int, default=4)
-    ap.add_argument("--model", default="learned-hp-v2")
+    ap.add_argument("--model", default="learned-hp-v3")
     ap.add_argument("--out", type=Path, default=ROOT / "results" / "learned_speed.md")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)

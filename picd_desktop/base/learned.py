@@ -112,7 +112,7 @@ class LearnedCodec:
     """Learned hyperprior base codec (see module doc); `name` is the model under
     resources/models/ (or `directory`)."""
 
-    def __init__(self, name: str = "learned-hp-v2", directory=None, tile: int = TILE,
+    def __init__(self, name: str = "learned-hp-v3", directory=None, tile: int = TILE,
                  device: str = "cpu") -> None:
         if tile % STRIDE or not STRIDE <= tile <= 4096:
             raise ValueError(f"tile side must be a multiple of {STRIDE} in [64, 4096]")
