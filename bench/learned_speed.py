@@ -28,7 +28,7 @@ from PIL import Image  # noqa: E402
 
 from bench import metrics  # noqa: E402
 from bench.diffusion_speed import mosaic_4k, screens_1080p  # noqa: E402
-from picd_desktop.base.learned import LearnedCodec  # noqa: E402
+from picd_desktop.base.learned import DEFAULT_MODEL, LearnedCodec  # noqa: E402
 from picd_desktop.text.fit import build_layer  # noqa: E402
 from picd_desktop.text.ocr import run_ocr  # noqa: E402
 
@@ -54,7 +54,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--images", type=int, default=4)
-    ap.add_argument("--model", default="learned-hp-v3")
+    ap.add_argument("--model", default=DEFAULT_MODEL)
     ap.add_argument("--out", type=Path, default=ROOT / "results" / "learned_speed.md")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)

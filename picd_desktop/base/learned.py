@@ -53,6 +53,7 @@ from picd_desktop.text.layer import Box, TextLayer
 
 VERSION = 1
 TILE = 512
+DEFAULT_MODEL = "learned-hp-v3"  # the newest shipped net: what new learned payloads use
 _HEAD = struct.Struct("<BBBH")
 _TILE = struct.Struct("<II")
 _U32 = struct.Struct("<I")
@@ -112,7 +113,7 @@ class LearnedCodec:
     """Learned hyperprior base codec (see module doc); `name` is the model under
     resources/models/ (or `directory`)."""
 
-    def __init__(self, name: str = "learned-hp-v3", directory=None, tile: int = TILE,
+    def __init__(self, name: str = DEFAULT_MODEL, directory=None, tile: int = TILE,
                  device: str = "cpu") -> None:
         if tile % STRIDE or not STRIDE <= tile <= 4096:
             raise ValueError(f"tile side must be a multiple of {STRIDE} in [64, 4096]")
