@@ -37,6 +37,7 @@ from picd_desktop.text.residual import residual_ink_boxes
 
 DEFAULT_QUALITY = 3
 LOSSLESS_CODEC_ID = "lossless-v1"
+DEFAULT_RENDERER = "composite"
 
 # stage(name, done, total): encode progress for CLIs and GUIs ("ocr", "base", "write").
 StageFn = Callable[[str, int, int], None]
@@ -75,6 +76,7 @@ def encode(
     target_bpp: float | None = None,
     lang: str = "eng",
     lossless: bool = False,
+    base: str | None = None,
     meta: dict | None = None,
     stage: StageFn | None = None,
 ) -> bytes:
@@ -82,10 +84,16 @@ def encode(
 
     `quality` in 1..8 (higher = larger, better) or `target_bpp` (whole-file bits per pixel;
     the closest quality at or below it is chosen). `lossless` keeps exact pixels and the text
-    layer. Raises InputImageError, OcrUnavailableError, OcrFailedError or ValueError.
+    layer. `base` picks the base-layer codec by id (`base_codecs()`; default: the classic
+    codec, which wins the project's benchmarks). Raises InputImageError, OcrUnavailableError,
+    OcrFailedError, UnknownModelError or ValueError.
     """
     if quality is not None and target_bpp is not None:
         raise ValueError("give quality or target_bpp, not both")
+    if base is not None and lossless:
+        raise ValueError("give a base codec or lossless, not both")
+    if base is not None and base not in base_codecs():
+        raise ValueError(f"unknown base codec {base!r} (available: {', '.join(base_codecs())})")
     if quality is not None and not QUALITY_MIN <= quality <= QUALITY_MAX:
         raise ValueError(f"quality must be in {QUALITY_MIN:g}..{QUALITY_MAX:g}, got {quality}")
     if target_bpp is not None and not target_bpp > 0:
@@ -107,7 +115,10 @@ def encode(
     meta = {"app": f"picd-desktop {__version__}", **(meta or {})}
 
     report("base", 1, 3)
-    codec = base_registry.get_codec(LOSSLESS_CODEC_ID) if lossless else _default_codec()
+    if lossless:
+        codec = base_registry.get_codec(LOSSLESS_CODEC_ID)
+    else:
+        codec = _default_codec() if base is None else base_registry.get_codec(base)
     if lossless:
         base = codec.encode(rgb, QUALITY_MAX)
     elif target_bpp is not None:
@@ -162,6 +173,16 @@ def _default_codec() -> BaseCodec:
     return base_registry.default_codec()
 
 
+def default_base_codec() -> str:
+    """Id of the base codec new files use unless `encode(base=...)` says otherwise."""
+    return _default_codec().id
+
+
+def base_codecs() -> list[str]:
+    """Ids of the lossy base codecs `encode(base=...)` accepts (the default among them)."""
+    return [i for i in base_registry.available() if i != LOSSLESS_CODEC_ID]
+
+
 def _encode_to_budget(codec: BaseCodec, image: Image.Image, roi, budget: int,
                       layer: TextLayer) -> bytes:
     """The largest base-layer encoding not above `budget` bytes (bisection over quality)."""
@@ -213,7 +234,7 @@ def _check_components(header: PicdHeader) -> BaseCodec:
 def decode(
     source: PicdSource,
     *,
-    renderer: str = "composite",
+    renderer: str = DEFAULT_RENDERER,
     device: str = "auto",
     steps: int | None = None,
     guidance: bool = False,
@@ -240,7 +261,7 @@ def decode(
             progress(1, 1, base)
         return base
     options: dict = {}
-    if renderer != "composite":
+    if renderer != DEFAULT_RENDERER:
         options = {"device": device, "steps": steps, "guidance": guidance, "seed": seed}
     render = render_registry.get_renderer(renderer, **options)
     return render.render(base, draw_glyphs(layer), layer, progress=progress, cancel=cancel)

@@ -104,9 +104,16 @@ def encode_job(job: Job, options: dict, force: bool) -> JobResult:
 def cmd_encode(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from picd_desktop import api
+
+    if args.base is not None and args.base not in api.base_codecs():
+        raise ValueError(f"unknown base codec {args.base!r} "
+                         f"(available: {', '.join(api.base_codecs())})")
+    if args.base is not None and args.lossless:
+        raise ValueError("--base and --lossless exclude each other")
     jobs = plan_jobs(args.inputs, args.output)
     options = {"quality": args.quality, "target_bpp": args.target_bpp, "lang": args.lang,
-               "lossless": args.lossless}
+               "lossless": args.lossless, "base": args.base}
     results: list[JobResult] = []
     bar = tqdm(total=len(jobs), unit="img", disable=len(jobs) < 2 or None, file=sys.stderr)
     try:
@@ -241,6 +248,17 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_codecs(args: argparse.Namespace) -> int:
+    from picd_desktop import api
+
+    default = api.default_base_codec()
+    for codec_id in api.base_codecs():
+        print(f"base      {codec_id}{'  (default)' if codec_id == default else ''}")
+    for name in api.available_renderers():
+        print(f"renderer  {name}{'  (default)' if name == api.DEFAULT_RENDERER else ''}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="picd", description="PICD screenshot codec: a lossless "
                                      "searchable text layer over a very low-rate image layer.")
@@ -255,6 +273,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="1 smallest .. 8 best (default 3)")
     rate.add_argument("--target-bpp", type=float, help="target bits per pixel for the file")
     rate.add_argument("--lossless", action="store_true", help="exact pixels plus the text layer")
+    enc.add_argument("--base", metavar="CODEC",
+                     help="base-layer codec id (default: the classic codec; see `picd codecs`)")
     enc.add_argument("--lang", default="eng", help="Tesseract language(s), e.g. eng or eng+deu")
     enc.add_argument("--jobs", type=int, default=1, help="parallel encodes for batches")
     enc.add_argument("--force", action="store_true", help="overwrite existing outputs")
@@ -292,6 +312,9 @@ def build_parser() -> argparse.ArgumentParser:
     ver.add_argument("--renderer", default="composite")
     ver.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     ver.set_defaults(func=cmd_verify)
+
+    cod = sub.add_parser("codecs", help="list the base codecs (for encode --base) and renderers")
+    cod.set_defaults(func=cmd_codecs)
     return parser
 
 

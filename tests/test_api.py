@@ -91,6 +91,23 @@ def test_bad_arguments() -> None:
         api.encode(b"x", quality=3, target_bpp=0.1)
 
 
+def test_a_chosen_base_codec_codes_and_decodes() -> None:
+    shot = render_screenshot()
+    assert api.default_base_codec() in api.base_codecs()
+    assert api.LOSSLESS_CODEC_ID not in api.base_codecs()
+    learned = max(i for i in api.base_codecs() if i.startswith("learned-"))
+    data = api.encode(shot, quality=3, base=learned)
+    assert api.info(data).components["base"] == learned
+    assert api.info(api.encode(shot, quality=3)).components["base"] == api.default_base_codec()
+    image = api.decode(data)
+    assert image.size == shot.size
+    assert "quick brown fox" in api.read_text(data).text
+    with pytest.raises(ValueError, match="unknown base codec"):
+        api.encode(shot, base="avif-ds-v999")
+    with pytest.raises(ValueError, match="lossless"):
+        api.encode(shot, base=learned, lossless=True)
+
+
 def test_corrupt_file_raises_format_error(encoded: bytes) -> None:
     with pytest.raises(FormatError):
         api.decode(encoded[: len(encoded) // 2])

@@ -54,6 +54,21 @@ def test_encode_decode_info_text_verify(shots: Path, tmp_path: Path) -> None:
     assert report["words"] > 10 and report["drawn_verified"] >= 0.9 * report["drawn_words"]
 
 
+def test_codecs_lists_and_encode_takes_a_base_codec(shots: Path, tmp_path: Path) -> None:
+    listing = picd("codecs").stdout.splitlines()
+    bases = [line.split()[1] for line in listing if line.startswith("base ")]
+    assert "lossless-v1" not in bases and any("(default)" in line for line in listing)
+    learned = max(b for b in bases if b.startswith("learned-"))
+    out = tmp_path / "learned.picd"
+    picd("encode", str(shots / "light.png"), "-o", str(out),
+         "--base", learned)
+    assert json.loads(picd("info", "--json", str(out)).stdout)["components"]["base"] == learned
+    bad = picd("encode", str(shots / "light.png"), "-o", str(tmp_path / "x.picd"),
+               "--base", "nope-v1", check=False)
+    assert bad.returncode == 2 and "unknown base codec" in bad.stderr
+    assert not (tmp_path / "x.picd").exists()
+
+
 def test_never_overwrites_without_force(shots: Path, tmp_path: Path) -> None:
     out = tmp_path / "x.picd"
     picd("encode", str(shots / "light.png"), "-o", str(out))

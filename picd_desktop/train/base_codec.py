@@ -81,6 +81,8 @@ def train(args: argparse.Namespace) -> dict:
         net.load_state_dict(state["model"], strict=False)
         opt.load_state_dict(state["opt"])
         aux_opt.load_state_dict(state["aux_opt"])
+        for group in opt.param_groups:  # --lr sets the rate from here on (e.g. a final decay)
+            group["lr"] = args.lr
         step, elapsed, log = state["step"], state["elapsed"], state["log"]
         # checkpoints from before per-run records were all CPU runs with one torch thread
         runs = state.get("runs") or [{"hardware": f"{platform.machine()} CPU, 1 torch thread(s)",
@@ -92,7 +94,8 @@ def train(args: argparse.Namespace) -> dict:
     sampler = CropSampler(Path(args.data), args.crop, seed=args.seed + step)
     rng = np.random.default_rng(args.seed + 7919 * step)
     t0 = time.monotonic()
-    runs.append({"hardware": hardware_name(device, args.threads), "steps": 0, "minutes": 0.0})
+    runs.append({"hardware": hardware_name(device, args.threads), "steps": 0, "minutes": 0.0,
+                 "lr": args.lr})
     budget = args.minutes * 60
     run_steps = 0
     net.train()

@@ -207,6 +207,11 @@ def test_smoke_training_resumes(tmp_path: Path, shot) -> None:
     assert first["steps"] == 3
     second = base_codec.train(base_codec.parse([*argv, "--export", str(tmp_path / "m")]))
     assert second["steps"] == 6  # resumed from the checkpoint, 3 more steps
+    third = base_codec.train(base_codec.parse([*argv, "--lr", "1e-4"]))
+    assert third["steps"] == 9
+    state = torch.load(tmp_path / "ck" / "last.pt", weights_only=False)
+    assert [g["lr"] for g in state["opt"]["param_groups"]] == [1e-4]  # a resume may decay it
+    assert [r["lr"] for r in state["runs"]] == [1e-3, 1e-3, 1e-4]
     out = LearnedCodec("m", directory=tmp_path / "m")
     data = out.encode(img, 2.0, layer=_layer)
     assert zlib.crc32(data) == zlib.crc32(out.encode(img, 2.0, layer=_layer))
