@@ -36,6 +36,7 @@ class EncodeJob:
     quality: float
     lang: str
     source: str = "capture"
+    base: str | None = None  # base codec id (None: the default)
 
 
 class EncoderDied(RuntimeError):
@@ -93,7 +94,7 @@ def _serve(conn: Connection, memory_mb: int | None) -> None:
         try:
             with _memory_cap(memory_mb):
                 result = encode_entry(spec.image, quality=spec.quality, lang=spec.lang,
-                                      source=spec.source, stage=stage)
+                                      source=spec.source, base=spec.base, stage=stage)
         except BaseException as exc:  # noqa: BLE001 (every failure goes back to the parent)
             conn.send(("error", job_id, _picklable(exc)))
         else:

@@ -72,12 +72,13 @@ def source_png_bytes(source: ImageSource, rgb: Image.Image) -> int:
 
 
 def encode_entry(image: ImageSource, *, quality: float = api.DEFAULT_QUALITY,
-                 lang: str = "eng", source: str = "capture",
+                 lang: str = "eng", source: str = "capture", base: str | None = None,
                  stage: StageFn | None = None) -> tuple[bytes, int]:
-    """`.picd` bytes of an archive entry (META: PNG size and source name) and the PNG size."""
+    """`.picd` bytes of an archive entry (META: PNG size and source name) and the PNG size;
+    `base`: a base codec id (None: the default)."""
     rgb = load_image(image)
     png = source_png_bytes(image, rgb)
-    data = api.encode(rgb, quality=quality, lang=lang, stage=stage,
+    data = api.encode(rgb, quality=quality, lang=lang, stage=stage, base=base or None,
                       meta={"png_bytes": png, "source": source})
     return data, png
 
@@ -120,10 +121,11 @@ class Library:
         quality: float = api.DEFAULT_QUALITY,
         lang: str = "eng",
         name: str | None = None,
+        base: str | None = None,
         stage: StageFn | None = None,
     ) -> Added:
         """Encode `image` and save it under a new unique name in the archive."""
-        data, png = encode_entry(image, quality=quality, lang=lang,
+        data, png = encode_entry(image, quality=quality, lang=lang, base=base,
                                  source=source_name(image), stage=stage)
         return self.add_encoded(data, png, name)
 

@@ -39,6 +39,7 @@ class Settings:
     langs: str = "eng"
     archive_dir: str = ""
     capture_delay_s: int = 0
+    base_codec: str = ""  # base-layer codec id for new captures ("": the API's default)
 
     def __post_init__(self) -> None:
         if not self.archive_dir:
@@ -59,6 +60,7 @@ class Settings:
             langs=str(self.langs).strip() or "eng",
             archive_dir=str(self.archive_dir),
             capture_delay_s=min(60, max(0, int(self.capture_delay_s))),
+            base_codec=str(self.base_codec or "").strip(),
         )
 
 

@@ -46,7 +46,8 @@ class EncodeController(Controller):
         """Compress `image` into the archive."""
         if self.worker is not None:
             return
-        worker = EncodeWorker(self.encoder, library, image, settings.quality, settings.langs)
+        worker = EncodeWorker(self.encoder, library, image, settings.quality, settings.langs,
+                              base=settings.base_codec or None)
         worker.stage.connect(self._on_stage)
         worker.cancelled.connect(self._on_cancelled)
         self._start(worker, self._on_encoded, "Compressing…")
@@ -56,7 +57,8 @@ class EncodeController(Controller):
         """Compress `image` to `target` (the save dialog has asked before replacing)."""
         if self.worker is not None:
             return
-        job = EncodeJob(image, settings.quality, settings.langs)
+        job = EncodeJob(image, settings.quality, settings.langs,
+                        base=settings.base_codec or None)
         worker = SaveWorker(self.encoder, job, target, overwrite)
         worker.cancelled.connect(self._on_cancelled)
         self._start(worker, self._on_saved, f"Compressing to {target.name}…")

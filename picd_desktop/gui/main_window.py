@@ -380,7 +380,9 @@ class MainWindow(QMainWindow):
     def settings_dialog(self) -> None:
         from picd_desktop.gui.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.settings, api.available_renderers(), self)
+        dialog = SettingsDialog(self.settings, api.available_renderers(), self,
+                                base_codecs=api.base_codecs(),
+                                default_base=api.default_base_codec())
         dialog.accepted.connect(lambda: self.apply_settings(dialog.result_settings()))
         self._dialogs = [dialog]
         dialog.open()

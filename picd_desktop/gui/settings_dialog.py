@@ -25,7 +25,8 @@ class SettingsDialog(QDialog):
     """Form over every persisted setting; `result_settings()` reads it back."""
 
     def __init__(self, settings: Settings, renderers: list[str],
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, base_codecs: list[str] | None = None,
+                 default_base: str = "") -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self._base = settings
@@ -33,6 +34,14 @@ class SettingsDialog(QDialog):
         self.renderer = QComboBox()
         self.renderer.addItems(sorted(set(renderers) | {settings.renderer}))
         self.renderer.setCurrentText(settings.renderer)
+        self.base_codec = QComboBox()  # item data: the id ("" = the default codec)
+        self.base_codec.addItem(f"default ({default_base})" if default_base else "default", "")
+        for codec_id in base_codecs or []:
+            if codec_id != default_base:
+                self.base_codec.addItem(codec_id, codec_id)
+        if settings.base_codec and self.base_codec.findData(settings.base_codec) < 0:
+            self.base_codec.addItem(settings.base_codec, settings.base_codec)
+        self.base_codec.setCurrentIndex(max(0, self.base_codec.findData(settings.base_codec)))
         self.steps = QSpinBox(minimum=1, maximum=1000, value=settings.steps)
         self.device = QComboBox()
         self.device.addItems(list(DEVICES))
@@ -50,6 +59,7 @@ class SettingsDialog(QDialog):
         folder.addWidget(browse)
         form = QFormLayout(self)
         form.addRow("Default quality (1-8)", self.quality)
+        form.addRow("Image codec", self.base_codec)
         form.addRow("Renderer", self.renderer)
         form.addRow("Rendering steps", self.steps)
         form.addRow("Device", self.device)
@@ -74,4 +84,5 @@ class SettingsDialog(QDialog):
                        device=self.device.currentText(), guidance=self.guidance.isChecked(),
                        langs=self.langs.text().strip() or "eng",
                        archive_dir=self.archive.text().strip() or self._base.archive_dir,
-                       capture_delay_s=self.delay.value()).validated()
+                       capture_delay_s=self.delay.value(),
+                       base_codec=self.base_codec.currentData() or "").validated()

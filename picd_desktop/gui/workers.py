@@ -88,13 +88,15 @@ class EncodeWorker(Worker):
     stage = Signal(str, int, int)
 
     def __init__(self, encoder: EncoderProcess, library: Library, image: ImageSource,
-                 quality: float, lang: str, name: str | None = None) -> None:
+                 quality: float, lang: str, name: str | None = None,
+                 base: str | None = None) -> None:
         super().__init__()
         self._encoder, self._library, self._image = encoder, library, image
-        self._quality, self._lang, self._name = quality, lang, name
+        self._quality, self._lang, self._name, self._base = quality, lang, name, base
 
     def work(self) -> Added:
-        job = EncodeJob(self._image, self._quality, self._lang, source_name(self._image))
+        job = EncodeJob(self._image, self._quality, self._lang, source_name(self._image),
+                        self._base)
         data, png = self._encoder.encode(job, stage=self.stage.emit, cancel=self.is_cancelled)
         if self.is_cancelled():
             raise Cancelled("encoding cancelled")

@@ -49,6 +49,12 @@ def test_child_encodes_like_the_api(encoder: EncoderProcess) -> None:
     assert api.info(data).meta["png_bytes"] == png > 0
 
 
+def test_child_uses_the_chosen_base_codec(encoder: EncoderProcess) -> None:
+    learned = max(i for i in api.base_codecs() if i.startswith("learned-"))
+    data, _ = encoder.encode(EncodeJob(render_screenshot(320, 120), 3, "eng", base=learned))
+    assert api.info(data).components["base"] == learned
+
+
 def test_errors_keep_their_type(encoder: EncoderProcess) -> None:
     with pytest.raises(OcrUnavailableError, match="zzz"):
         encoder.encode(EncodeJob(render_screenshot(200, 80), 3, "zzz"))

@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from picd_desktop import api
 from picd_desktop.app import settings as store
 from picd_desktop.app.library import Entry
 from picd_desktop.app.settings import Settings
@@ -62,13 +63,17 @@ def test_overlay_texts() -> None:
 
 
 def test_settings_dialog_and_persistence(qtbot, window, tmp_path: Path) -> None:
-    dialog = SettingsDialog(window.settings, ["composite"], window)
+    dialog = SettingsDialog(window.settings, ["composite"], window,
+                            base_codecs=api.base_codecs(), default_base=api.default_base_codec())
     qtbot.addWidget(dialog)
+    assert dialog.base_codec.currentData() == ""  # the default codec
+    learned = max(i for i in api.base_codecs() if i.startswith("learned-"))
+    dialog.base_codec.setCurrentIndex(dialog.base_codec.findData(learned))
     dialog.quality.setValue(6)
     dialog.langs.setText("eng+deu")
     dialog.archive.setText(str(tmp_path / "elsewhere"))
     new = dialog.result_settings()
-    assert (new.quality, new.langs) == (6, "eng+deu")
+    assert (new.quality, new.langs, new.base_codec) == (6, "eng+deu", learned)
     with qtbot.waitSignal(window.archive_loaded, timeout=30_000):
         window.apply_settings(new)
     assert window.library.folder == tmp_path / "elsewhere"
