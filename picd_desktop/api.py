@@ -117,15 +117,14 @@ def encode(
     report("base", 1, 3)
     if lossless:
         codec = base_registry.get_codec(LOSSLESS_CODEC_ID)
+        payload = codec.encode(rgb, QUALITY_MAX)
     else:
         codec = _default_codec() if base is None else base_registry.get_codec(base)
-    if lossless:
-        base = codec.encode(rgb, QUALITY_MAX)
-    elif target_bpp is not None:
-        budget = int(target_bpp * width * height / 8) - len(text) - len(thumb) - _OVERHEAD
-        base = _encode_to_budget(codec, cleaned, roi, budget, layer)
-    else:
-        base = codec.encode(cleaned, float(quality or DEFAULT_QUALITY), roi, layer)
+        if target_bpp is not None:
+            budget = int(target_bpp * width * height / 8) - len(text) - len(thumb) - _OVERHEAD
+            payload = _encode_to_budget(codec, cleaned, roi, budget, layer)
+        else:
+            payload = codec.encode(cleaned, float(quality or DEFAULT_QUALITY), roi, layer)
 
     report("write", 2, 3)
     header = PicdHeader(
@@ -141,7 +140,7 @@ def encode(
         ),
     )
     data = container.dumps(
-        PicdFile(header=header, text=text, base=base, thumb=thumb, meta=meta, extra={})
+        PicdFile(header=header, text=text, base=payload, thumb=thumb, meta=meta, extra={})
     )
     report("write", 3, 3)
     return data
