@@ -90,10 +90,7 @@ def encode(
     """
     if quality is not None and target_bpp is not None:
         raise ValueError("give quality or target_bpp, not both")
-    if base is not None and lossless:
-        raise ValueError("give a base codec or lossless, not both")
-    if base is not None and base not in base_codecs():
-        raise ValueError(f"unknown base codec {base!r} (available: {', '.join(base_codecs())})")
+    check_base_codec(base, lossless)
     if quality is not None and not QUALITY_MIN <= quality <= QUALITY_MAX:
         raise ValueError(f"quality must be in {QUALITY_MIN:g}..{QUALITY_MAX:g}, got {quality}")
     if target_bpp is not None and not target_bpp > 0:
@@ -180,6 +177,16 @@ def default_base_codec() -> str:
 def base_codecs() -> list[str]:
     """Ids of the lossy base codecs `encode(base=...)` accepts (the default among them)."""
     return [i for i in base_registry.available() if i != LOSSLESS_CODEC_ID]
+
+
+def check_base_codec(base: str | None, lossless: bool = False) -> None:
+    """Raise ValueError unless `encode(base=base, lossless=lossless)` can use that codec."""
+    if base is None:
+        return
+    if lossless:
+        raise ValueError("give a base codec or lossless, not both")
+    if base not in base_codecs():
+        raise ValueError(f"unknown base codec {base!r} (available: {', '.join(base_codecs())})")
 
 
 def _encode_to_budget(codec: BaseCodec, image: Image.Image, roi, budget: int,

@@ -106,11 +106,7 @@ def cmd_encode(args: argparse.Namespace) -> int:
 
     from picd_desktop import api
 
-    if args.base is not None and args.base not in api.base_codecs():
-        raise ValueError(f"unknown base codec {args.base!r} "
-                         f"(available: {', '.join(api.base_codecs())})")
-    if args.base is not None and args.lossless:
-        raise ValueError("--base and --lossless exclude each other")
+    api.check_base_codec(args.base, args.lossless)  # once for the batch, not once per job
     jobs = plan_jobs(args.inputs, args.output)
     options = {"quality": args.quality, "target_bpp": args.target_bpp, "lang": args.lang,
                "lossless": args.lossless, "base": args.base}
