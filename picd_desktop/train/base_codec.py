@@ -24,8 +24,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from picd_desktop.models.base_net import GROWABLE, LEVELS, BaseNet, NetConfig
-from picd_desktop.models.weights import CARD_FILE, load_net, prepare_for_export, save_weights
+from picd_desktop.models.base_net import LEVELS, BaseNet, NetConfig
+from picd_desktop.models.weights import CARD_FILE, prepare_for_export, save_weights
+from picd_desktop.train.codec_grow import grow_from
 from picd_desktop.train.data import CropSampler, prepare
 
 LAMBDAS = tuple(0.0009 * (100 ** (i / (LEVELS - 1))) for i in range(LEVELS))  # 0.0009 .. 0.09
@@ -66,7 +67,7 @@ def train(args: argparse.Namespace) -> dict:
     os.environ["OMP_THREAD_LIMIT"] = "1"
     device = pick_device(args.device)
     torch.manual_seed(args.seed)
-    cfg = NetConfig(cond=not args.no_cond, ga_res=args.ga_res, gs_res=args.gs_res,
+    cfg = NetConfig(m=args.m, cond=not args.no_cond, ga_res=args.ga_res, gs_res=args.gs_res,
                     half=args.half)
     net = BaseNet(cfg).to(device)
     opt, aux_opt = _optimisers(net, args.lr)
@@ -131,33 +132,6 @@ def train(args: argparse.Namespace) -> dict:
     return summary
 
 
-def grow_from(net: BaseNet, init: Path) -> tuple[int, float, list[dict]]:
-    """Load exported weights (a model directory) into `net`, which may have extra blocks (they
-    start at zero, so the grown net computes what the exported one did) or may drop the glyph
-    condition (the ablation: each conv keeps its weights on the image channels, as if the
-    glyph features were zero); returns the exported model's (steps, seconds, runs) so the card
-    counts all training."""
-    src, card = load_net(init.name, init)
-    dropped = src.cfg.cond and not net.cfg.cond
-    loose = GROWABLE + (("cond",) if dropped else ())
-    if {k: v for k, v in src.cfg.as_dict().items() if k not in loose} != {
-            k: v for k, v in net.cfg.as_dict().items() if k not in loose}:
-        raise SystemExit(f"{init} has another base config: {src.cfg.as_dict()}")
-    own = net.state_dict()
-    theirs = src.state_dict()
-    if dropped:  # the condition's channels come last in every concatenated input
-        theirs = {k: v[:, :own[k].shape[1]] if k in own and v.dim() == 4
-                  and own[k].shape[1] < v.shape[1] else v for k, v in theirs.items()}
-    shared = {k: v for k, v in theirs.items() if k in own and own[k].shape == v.shape}
-    net.load_state_dict(shared, strict=False)
-    new = sorted({k.split(".")[0] for k in own if k not in shared and "entropy" not in k
-                  and "gaussian" not in k})
-    print(f"grown from {init} (step {card['steps']}); new blocks: {new}")
-    runs = card.get("runs") or [{"hardware": card.get("hardware", "?"), "steps": card["steps"],
-                                 "minutes": card["train_minutes"]}]
-    return card["steps"], card["train_minutes"] * 60, [dict(r, init=str(init)) for r in runs]
-
-
 def hardware_name(device: torch.device, threads: int) -> str:
     """What a run trains on, for the model card."""
     if device.type == "cuda":
@@ -217,8 +191,10 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--ga-res", type=int, default=0, help="residual blocks in g_a per scale")
     p.add_argument("--gs-res", type=int, default=0, help="residual blocks in g_s at 1/4")
     p.add_argument("--half", type=int, default=0, help="channels of g_s's 1/2-res stage")
+    p.add_argument("--m", type=int, default=NetConfig.m,
+                   help="latent channels (with --init: may exceed the exported model's)")
     p.add_argument("--init", default=None,
-                   help="start from an exported model directory (it may have fewer blocks)")
+                   help="start from an exported model (it may have fewer blocks or latents)")
     p.add_argument("--log-every", type=int, default=25)
     p.add_argument("--ckpt-every", type=int, default=100)
     p.add_argument("--smoke", action="store_true", help="a few steps on 64 px crops")

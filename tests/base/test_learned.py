@@ -226,11 +226,12 @@ def test_training_grows_a_shipped_model(tmp_path: Path, shot) -> None:
     shipped = model_dir("learned-hp-v1")
     base_steps = json.loads((shipped / CARD_FILE).read_text())["steps"]
     argv = ["--smoke", "--data", str(cache), "--ckpt", str(tmp_path / "ck"), "--device", "cpu",
-            "--init", str(shipped), "--half", "4", "--gs-res", "1",
+            "--init", str(shipped), "--half", "4", "--gs-res", "1", "--m", "72",
             "--export", str(tmp_path / "grown")]
     assert base_codec.train(base_codec.parse(argv))["steps"] == base_steps + 3
     card = json.loads((tmp_path / "grown" / CARD_FILE).read_text())
-    assert card["config"]["half"] == 4 and card["runs"][0]["init"] == str(shipped)
+    assert card["config"]["half"] == 4 and card["config"]["m"] == 72
+    assert card["runs"][0]["init"] == str(shipped)
     grown = LearnedCodec("grown", directory=tmp_path / "grown")
     data = grown.encode(img, 2.0, layer=layer)
     assert grown.decode(data, img.size, layer).size == img.size

@@ -48,3 +48,29 @@ def test_another_base_config_is_refused() -> None:
     net = BaseNet(NetConfig(**dict(src.cfg.as_dict(), m=src.cfg.m // 2)))
     with pytest.raises(SystemExit, match="another base config"):
         grow_from(net, model_dir(SHIPPED))
+
+
+def test_widening_the_latents_keeps_what_the_old_channels_do() -> None:
+    src, _ = load_net(SHIPPED)
+    m0 = src.cfg.m
+    net = BaseNet(NetConfig(**dict(src.cfg.as_dict(), m=m0 + 32)))
+    grow_from(net, model_dir(SHIPPED))
+    torch.manual_seed(0)
+    x = torch.rand(1, 3, 64, 64)
+    cond = (torch.rand(1, 5, 64, 64) > 0.9).float() * 200 / 256
+    with torch.no_grad():
+        f_src, f_net = src.features(cond), net.features(cond)
+        y_src, y_net = src.analysis(x, f_src), net.analysis(x, f_net)
+        assert torch.equal(y_net[:, :m0], y_src)
+        assert y_net[:, m0:].abs().mean() > 0.01  # the new channels carry something to train
+        # the synthesis and the hyper-analysis start blind to the new channels
+        y_hat = torch.round(y_net)
+        assert torch.equal(net.synthesis(y_hat, f_net), src.synthesis(y_hat[:, :m0], f_src))
+        assert torch.equal(net.hyper_analysis(y_net), src.hyper_analysis(y_src))
+        z = torch.round(src.hyper_analysis(y_src))
+        means, scales = net.hyper_synthesis(z, f_net[2])
+        means_s, scales_s = src.hyper_synthesis(z, f_src[2])
+        assert torch.equal(means[:, :m0], means_s) and torch.equal(scales[:, :m0], scales_s)
+        assert not means[:, m0:].any() and not scales[:, m0:].any()
+        assert torch.equal(net.gain[:, :m0], src.gain)
+    net.check_exact_bounds()
