@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -164,6 +166,22 @@ def test_pipeline_keeps_drawn_glyphs_and_drops_small_changes():
     assert moved.max() >= 6 and not ((moved > 0) & (moved < 5)).any()  # 1 level of rounding
     small = (np.abs(kept.astype(int) - anchor).max(axis=2) < 5) & ~drawn
     assert small.any() and np.array_equal(floor[small], anchor[small])
+
+
+def test_pipeline_can_keep_whole_boxes_of_drawn_words():
+    base, glyphs = _inputs()
+    layer = _layer(*base.size)
+    pipe = DiffusionPipeline(_net())
+    anchor = np.asarray(to_image(anchor_image(image_tensor(base), glyph_tensor(glyphs))))
+    boxes = np.zeros(anchor.shape[:2], bool)
+    for x0, x1 in ((10, 60), (70, 120)):  # the drawn words' boxes
+        boxes[10:30, x0:x1] = True
+    settings = RenderSettings(steps=2, min_change=0)
+    glyph_only = np.asarray(pipe(base, glyphs, layer, settings))
+    assert not np.array_equal(glyph_only[boxes], anchor[boxes])  # around the glyphs
+    words = np.asarray(pipe(base, glyphs, layer, replace(settings, keep_drawn_words=True)))
+    assert np.array_equal(words[boxes], anchor[boxes])
+    assert not np.array_equal(words[~boxes], anchor[~boxes])
 
 
 def test_windowed_change_drops_speckles_and_keeps_coherent_changes():

@@ -39,6 +39,7 @@ class RenderSettings:
     batch: int = 4
     protect_undrawn: bool = True  # words the layer does not draw keep the base's pixels
     keep_glyphs: bool = True  # unguided: drawn glyph pixels stay the anchor's (exact text)
+    keep_drawn_words: bool = False  # unguided: whole boxes of drawn words stay the anchor's
     min_change: float = 4.0  # final pixels whose change (of 255) is smaller keep the anchor's
     change_window: int = 3  # the change is averaged over this square first (1: per pixel)
     guidance: GuidanceConfig = field(default_factory=GuidanceConfig)
@@ -85,8 +86,10 @@ class DiffusionPipeline:
             for j, t in enumerate(chunk):
                 cond[t] = [f[j:j + 1] for f in feats]
             check()
-        protect = _protect_mask(layer, (ph, pw), dev) if settings.protect_undrawn else None
         guide = Guide(settings.guidance, layer, full_anchor) if settings.guidance.on else None
+        keep_drawn = settings.keep_drawn_words and guide is None and g is not None
+        protect = _protect_mask(layer, (ph, pw), dev, undrawn=settings.protect_undrawn,
+                                drawn=keep_drawn)
         if settings.keep_glyphs and guide is None and g is not None:  # guidance refines them
             drawn = glyph_t[:, 3:4] > -1.0
             protect = drawn if protect is None else protect | drawn
@@ -144,12 +147,14 @@ def _drop_small_changes(x0: torch.Tensor, anchor: torch.Tensor, levels: float,
 
 
 def _protect_mask(layer: TextLayer, shape: tuple[int, int], device: torch.device,
-                  margin: int = 2) -> torch.Tensor | None:
-    """(1, 1, H, W) True over the words the layer does not draw (their pixels stay the base's)."""
+                  margin: int = 2, *, undrawn: bool = True, drawn: bool = False
+                  ) -> torch.Tensor | None:
+    """(1, 1, H, W) True over the boxes of the words the layer does not draw (`undrawn`) and of
+    those it draws (`drawn`): their pixels stay the anchor's. None when no box is chosen."""
     mask = torch.zeros((1, 1, *shape), dtype=torch.bool)
     any_word = False
     for line, word in layer.words():
-        if word.drawn or not word.text:
+        if not word.text or not (drawn if word.drawn else undrawn):
             continue
         x0, y0, x1, y1 = word.x0, line.y0, word.x1, line.y1
         mask[..., max(0, y0 - margin):y1 + margin, max(0, x0 - margin):x1 + margin] = True
