@@ -27,7 +27,7 @@ import torch.nn.functional as F
 from picd_desktop.models.base_net import LEVELS, BaseNet, NetConfig
 from picd_desktop.models.weights import CARD_FILE, prepare_for_export, save_weights
 from picd_desktop.train.codec_grow import grow_from
-from picd_desktop.train.data import CropSampler, prepare
+from picd_desktop.train.data import SYNTH_SEED, CropSampler, codec_sources, prepare
 
 LAMBDAS = tuple(0.0009 * (100 ** (i / (LEVELS - 1))) for i in range(LEVELS))  # 0.0009 .. 0.09
 
@@ -177,6 +177,10 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--data", default="build/train_cache")
     p.add_argument("--prepare", action="store_true", help="build the data cache first")
     p.add_argument("--n-gimp", type=int, default=40)
+    p.add_argument("--synth-seeds", type=int, nargs="+", default=[SYNTH_SEED],
+                   help="seeds of the synthetic screens (the benchmark's is never one)")
+    p.add_argument("--photos", action="store_true",
+                   help="add the opencv-doc photos the benchmark does not use")
     p.add_argument("--ckpt", default="build/train/hp")
     p.add_argument("--export", default=None, help="write shipped weights + card here")
     p.add_argument("--minutes", type=float, default=math.inf)
@@ -212,7 +216,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parse(argv)
     args.argv = list(argv) if argv is not None else sys.argv[1:]
     if args.prepare:
-        prepare(Path(args.data), n_gimp=args.n_gimp)
+        prepare(Path(args.data), codec_sources(args.n_gimp, synth_seeds=tuple(args.synth_seeds),
+                                               photos=args.photos))
     print(json.dumps(train(args), indent=1))
 
 

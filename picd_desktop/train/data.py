@@ -1,8 +1,9 @@
 """Training data for the learned base codec: screenshots with their text taken out by the core.
 
 Sources (../shared/DATA.md, never the benchmark set): GIMP screenshots from Debian
-`gimp-help-en` that bench/set_manifest.json does not list, and the project's synthetic screens
-(bench/sources/synthetic.py) drawn with another seed. Each image goes through real Tesseract OCR
+`gimp-help-en` that bench/set_manifest.json does not list, the project's synthetic screens
+(bench/sources/synthetic.py) drawn with other seeds, and optionally the `opencv-doc` photos
+the benchmark does not use. Each image goes through real Tesseract OCR
 and `text.fit.build_layer`, exactly as at encode time: the codec trains on `cleaned` with the
 layer's glyph planes (`base.learned.cond_planes`) as condition. Results are cached as
 <name>.png (cleaned) + <name>.cond.npy (uint8 H x W x 5) + manifest.json.
@@ -15,15 +16,22 @@ import os
 import random
 import sys
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 GIMP_ROOT = Path("/usr/share/gimp/2.0/help/en/images")
+PHOTO_ROOT = Path("/usr/share/doc/opencv-doc/examples/data")
 REPO = Path(__file__).resolve().parents[2]
-SYNTH_SEED = 7  # the benchmark set uses 20251125
+SYNTH_SEED = 7
+BENCH_SYNTH_SEED = 20251125  # the benchmark set's (bench/build_set.py): never for training
 MIN_SIDE = 256
+# Calibration boards, logos, stereo halves and masks are not photos worth learning from.
+_PHOTO_SKIP = ("left", "right", "chessboard", "logo", "mask", "gradient", "digits", "box",
+               "pic", "imageText", "ml.", "notes", "alphabet", "detect_blob", "ellipses",
+               "graf", "cards", "aloeGT", "licenseplate")
 
 
 def bench_sources() -> set[str]:
@@ -54,45 +62,83 @@ def flatten(path: Path) -> Image.Image:
     return flat
 
 
-def synthetic_images() -> list[tuple[str, Image.Image]]:
-    """The synthetic screens drawn with SYNTH_SEED (names synth7_*)."""
+def gimp_images(n: int, seed: int) -> Iterator[tuple[str, Image.Image, str]]:
+    """(name, RGB image, provenance) of gimp_candidates(n, seed)."""
+    for p in gimp_candidates(n, seed):
+        name = "gimp_" + p.relative_to(GIMP_ROOT).with_suffix("").as_posix().replace("/", "_")
+        yield name, flatten(p), str(p)
+
+
+def photo_candidates() -> list[Path]:
+    """opencv-doc JPEG/PNG photos (>= MIN_SIDE) that the benchmark set does not use."""
+    taken = bench_sources()
+    names = {Path(p).name for p in taken}
+    out = []
+    for p in sorted(PHOTO_ROOT.glob("*")):
+        if p.suffix.lower() not in (".jpg", ".png") or p.name in names or str(p) in taken:
+            continue
+        if any(p.name.startswith(s) or s in p.name for s in _PHOTO_SKIP):
+            continue
+        with Image.open(p) as im:
+            if min(im.size) >= MIN_SIDE:
+                out.append(p)
+    return out
+
+
+def synthetic_images(seed: int = SYNTH_SEED) -> Iterator[tuple[str, Image.Image, str]]:
+    """The project's synthetic screens drawn with `seed` (names synth<seed>_*)."""
     sys.path.insert(0, str(REPO))
     from bench.sources import synthetic  # noqa: PLC0415 (bench is not part of the package)
 
     with tempfile.TemporaryDirectory() as tmp:
-        synthetic.build(Path(tmp), SYNTH_SEED)
-        return [(f"synth7_{p.stem[6:]}", Image.open(p).convert("RGB"))
-                for p in sorted(Path(tmp).glob("synth_*.png"))]
+        synthetic.build(Path(tmp), seed)
+        for p in sorted(Path(tmp).glob("synth_*.png")):
+            yield (f"synth{seed}_{p.stem[6:]}", Image.open(p).convert("RGB"),
+                   f"bench/sources/synthetic.py seed {seed}")
 
 
-def prepare(cache: Path, n_gimp: int = 40, seed: int = 1, synthetic: bool = True) -> list[dict]:
-    """OCR + clean every source image once into `cache`; returns the manifest entries."""
+def codec_sources(n_gimp: int = 40, seed: int = 1, synth_seeds: tuple[int, ...] = (SYNTH_SEED,),
+                  photos: bool = False) -> Iterator[tuple[str, Image.Image, str]]:
+    """(name, RGB image, provenance) of the codec's training images, in a fixed order."""
+    if BENCH_SYNTH_SEED in synth_seeds:
+        raise ValueError(f"seed {BENCH_SYNTH_SEED} draws the benchmark's synthetic screens")
+    yield from gimp_images(n_gimp, seed)
+    for s in synth_seeds:
+        yield from synthetic_images(s)
+    if photos:
+        for p in photo_candidates():
+            yield f"photo_{p.stem}", Image.open(p).convert("RGB"), str(p)
+
+
+def prepare(cache: Path, items: Iterable[tuple[str, Image.Image, str]] | None = None
+            ) -> list[dict]:
+    """OCR + clean every source image once into `cache` (default sources: codec_sources());
+    returns the manifest entries. As at encode time (api.encode), a photo-like image keeps only
+    its confident words."""
     from picd_desktop.base.learned import cond_planes  # noqa: PLC0415
     from picd_desktop.text.fit import build_layer  # noqa: PLC0415
     from picd_desktop.text.ocr import run_ocr  # noqa: PLC0415
+    from picd_desktop.text.photo import confident_words, is_photo_like  # noqa: PLC0415
 
     os.environ["OMP_THREAD_LIMIT"] = "1"
     cache.mkdir(parents=True, exist_ok=True)
     man_path = cache / "manifest.json"
     entries = json.loads(man_path.read_text()) if man_path.exists() else []
     done = {e["name"] for e in entries}
-    todo: list[tuple[str, object]] = [
-        (f"gimp_{p.relative_to(GIMP_ROOT).with_suffix('').as_posix().replace('/', '_')}", p)
-        for p in gimp_candidates(n_gimp, seed)]
-    if synthetic:
-        todo += synthetic_images()
-    for name, src in todo:
+    for name, img, source in codec_sources() if items is None else items:
         if name in done:
             continue
-        img = flatten(src) if isinstance(src, Path) else src
-        layer, cleaned, _roi = build_layer(img, run_ocr(img))
+        page = run_ocr(img)
+        photo = is_photo_like(img)
+        if photo:
+            page = confident_words(page)
+        layer, cleaned, _roi = build_layer(img, page)
         cleaned.convert("RGB").save(cache / f"{name}.png")
         np.save(cache / f"{name}.cond.npy", cond_planes(layer, img.size))
-        entries.append({"name": name, "size": list(img.size),
-                        "source": str(src) if isinstance(src, Path) else
-                        f"bench/sources/synthetic.py seed {SYNTH_SEED}",
-                        "words": sum(1 for _ in layer.words()),
+        entries.append({"name": name, "size": list(img.size), "source": source,
+                        "photo": photo, "words": sum(1 for _ in layer.words()),
                         "drawn": sum(1 for _, w in layer.words() if w.drawn)})
+        done.add(name)
         man_path.write_text(json.dumps(entries, indent=1))
     return entries
 

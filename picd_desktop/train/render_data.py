@@ -18,60 +18,24 @@ import argparse
 import json
 import os
 import random
-import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from PIL import Image
 
-from picd_desktop.train.data import GIMP_ROOT, REPO, bench_sources, flatten, gimp_candidates
+from picd_desktop.train.data import gimp_images, photo_candidates, synthetic_images
 
-PHOTO_ROOT = Path("/usr/share/doc/opencv-doc/examples/data")
 SYNTH_SEEDS = (7, 8, 9)  # the benchmark set uses 20251125
 MAX_SIDE = 1600  # larger sources are cut to a centred window of this size
-# Calibration boards, logos, stereo halves and masks are not photos worth learning from.
-_PHOTO_SKIP = ("left", "right", "chessboard", "logo", "mask", "gradient", "digits", "box",
-               "pic", "imageText", "ml.", "notes", "alphabet", "detect_blob", "ellipses",
-               "graf", "cards", "aloeGT", "licenseplate")
-
-
-def photo_candidates() -> list[Path]:
-    """opencv-doc JPEG/PNG photos (>= 256 px) that the benchmark set does not use."""
-    taken = bench_sources()
-    names = {Path(p).name for p in taken}
-    out = []
-    for p in sorted(PHOTO_ROOT.glob("*")):
-        if p.suffix.lower() not in (".jpg", ".png") or p.name in names or str(p) in taken:
-            continue
-        if any(p.name.startswith(s) or s in p.name for s in _PHOTO_SKIP):
-            continue
-        with Image.open(p) as im:
-            if min(im.size) >= 256:
-                out.append(p)
-    return out
-
-
-def _synthetic(seed: int) -> Iterator[tuple[str, Image.Image, str]]:
-    sys.path.insert(0, str(REPO))
-    from bench.sources import synthetic  # noqa: PLC0415 (bench is not part of the package)
-
-    with tempfile.TemporaryDirectory() as tmp:
-        synthetic.build(Path(tmp), seed)
-        for p in sorted(Path(tmp).glob("synth_*.png")):
-            yield (f"synth{seed}_{p.stem[6:]}", Image.open(p).convert("RGB"),
-                   f"bench/sources/synthetic.py seed {seed}")
 
 
 def sources(n_gimp: int, seed: int) -> Iterator[tuple[str, Image.Image, str]]:
     """(name, RGB image, provenance) for every training source, in a fixed order."""
-    for p in gimp_candidates(n_gimp, seed):
-        name = "gimp_" + p.relative_to(GIMP_ROOT).with_suffix("").as_posix().replace("/", "_")
-        yield name, flatten(p), str(p)
+    yield from gimp_images(n_gimp, seed)
     for p in photo_candidates():
         yield f"photo_{p.stem}", Image.open(p).convert("RGB"), str(p)
     for s in SYNTH_SEEDS:
-        yield from _synthetic(s)
+        yield from synthetic_images(s)
 
 
 def _window(img: Image.Image, rng: random.Random) -> Image.Image:
