@@ -176,6 +176,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--data", default="build/train_cache")
     p.add_argument("--prepare", action="store_true", help="build the data cache first")
+    p.add_argument("--prepare-only", action="store_true", help="build the data cache and stop")
     p.add_argument("--n-gimp", type=int, default=40)
     p.add_argument("--synth-seeds", type=int, nargs="+", default=[SYNTH_SEED],
                    help="seeds of the synthetic screens (the benchmark's is never one)")
@@ -215,10 +216,11 @@ def main(argv: list[str] | None = None) -> None:
 
     args = parse(argv)
     args.argv = list(argv) if argv is not None else sys.argv[1:]
-    if args.prepare:
+    if args.prepare or args.prepare_only:
         prepare(Path(args.data), codec_sources(args.n_gimp, synth_seeds=tuple(args.synth_seeds),
                                                photos=args.photos))
-    print(json.dumps(train(args), indent=1))
+    if not args.prepare_only:
+        print(json.dumps(train(args), indent=1))
 
 
 if __name__ == "__main__":
