@@ -217,8 +217,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parse(argv)
     args.argv = list(argv) if argv is not None else sys.argv[1:]
     if args.prepare or args.prepare_only:
-        prepare(Path(args.data), codec_sources(args.n_gimp, synth_seeds=tuple(args.synth_seeds),
-                                               photos=args.photos))
+        entries = prepare(Path(args.data), codec_sources(
+            args.n_gimp, synth_seeds=tuple(args.synth_seeds), photos=args.photos))
+        print(f"{len(entries)} images in {args.data}")
     if not args.prepare_only:
         print(json.dumps(train(args), indent=1))
 
