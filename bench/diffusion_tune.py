@@ -5,9 +5,9 @@
 For each candidate (steps, strength, keep_glyphs, min_change, change_window,
 keep_drawn_words): mean PSNR, MS-SSIM, text accuracy, the paired EfficientNet-Lite0 feature
 distance (fd_l2, bench/feature_distance.py) and the Frechet distance over the val split,
-against the composite renderer on the same files. Writes bench/results/diffusion_tune.md; the defaults
-in picd_desktop/render/diffusion/pipeline.py (RenderSettings) come from it, never from the
-test split that diffusion.md reports.
+against the composite renderer on the same files. Writes bench/results/diffusion_tune.md;
+the defaults in picd_desktop/render/diffusion/pipeline.py (RenderSettings) come from it, never
+from the test split that diffusion.md reports.
 """
 
 from __future__ import annotations

@@ -50,9 +50,12 @@ codec() {
 render() { python3 -m picd_desktop.train.renderer /tmp/data/render "/tmp/runs/$1" \
     --device "$DEVICE" --batch 32 --threads 2 --minutes "$MIN" --objective trajectory \
     --loss l2 "${@:2}" > "/tmp/runs/$1.log" 2>&1; }
-# the learned-hp-v2 architecture (one residual block in g_a per scale and in g_s at 1/4)
+# from the newest shipped codec (the learned-hp-v2 architecture: one residual block in g_a per
+# scale and in g_s at 1/4); the ablation arm starts from it too, without the glyph input
+CODEC_INIT=resources/models/learned-hp-v5
 if [ "$CODEC" = 1 ]; then
-    codec hp --gs-res 1 --ga-res 1 & codec hp_nocond --no-cond --gs-res 1 --ga-res 1 &
+    codec hp --gs-res 1 --ga-res 1 --init "$CODEC_INIT" &
+    codec hp_nocond --no-cond --gs-res 1 --ga-res 1 --init "$CODEC_INIT" &
 fi
 render render --init render-v3 & render render_noglyph --no-glyphs --init render-noglyph-v3 &
 sleep 60; tail -n 2 /tmp/runs/*.log

@@ -53,7 +53,7 @@ from picd_desktop.text.layer import Box, TextLayer
 
 VERSION = 1
 TILE = 512
-DEFAULT_MODEL = "learned-hp-v4"  # the newest shipped net: what new learned payloads use
+DEFAULT_MODEL = "learned-hp-v5"  # the newest shipped net: what new learned payloads use
 _HEAD = struct.Struct("<BBBH")
 _TILE = struct.Struct("<II")
 _U32 = struct.Struct("<I")

@@ -244,12 +244,13 @@ def test_training_grows_a_shipped_model(tmp_path: Path, shot) -> None:
 def test_registry_loads_the_learned_codec_on_first_use() -> None:
     from picd_desktop.base import registry
 
-    shipped = {f"learned-hp-v{n}" for n in range(1, 5)}
+    shipped = {f"learned-hp-v{n}" for n in range(1, 6)}
     assert shipped <= set(registry.available())
-    codec = registry.get_codec("learned-hp-v4")
-    assert codec.id == "learned-hp-v4" and registry.get_codec("learned-hp-v4") is codec
+    codec = registry.get_codec("learned-hp-v5")
+    assert codec.id == "learned-hp-v5" and registry.get_codec("learned-hp-v5") is codec
     assert codec.net.cfg.gs_res == 1  # the grown architecture
-    assert LearnedCodec().id == "learned-hp-v4"  # the newest model codes new payloads
+    assert LearnedCodec().id == "learned-hp-v5"  # the newest model codes new payloads
+    assert registry.get_codec("learned-hp-v4").sha256 != codec.sha256
     assert registry.get_codec("learned-hp-v2").sha256 != codec.sha256
     assert registry.default_codec().id == "avif-ds-v3"  # classic stays the default
 
