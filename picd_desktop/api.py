@@ -31,8 +31,7 @@ from picd_desktop.text import coder, fonts
 from picd_desktop.text.fit import build_layer
 from picd_desktop.text.glyphs import draw_glyphs
 from picd_desktop.text.layer import TextLayer
-from picd_desktop.text.ocr import run_ocr
-from picd_desktop.text.photo import confident_words, is_photo_like
+from picd_desktop.text.photo import encoder_ocr
 from picd_desktop.text.residual import residual_ink_boxes
 
 DEFAULT_QUALITY = 3
@@ -100,10 +99,7 @@ def encode(
     width, height = rgb.size
 
     report("ocr", 0, 3)
-    page = run_ocr(rgb, lang)
-    photo = is_photo_like(rgb)
-    if photo:  # OCR noise in foliage and fur: no region-of-interest bits for it
-        page = confident_words(page)
+    page, photo = encoder_ocr(rgb, lang)  # a photo keeps only confident words (no ROI on noise)
     layer, cleaned, roi = build_layer(rgb, page)
     if not photo:
         roi = roi + _residual_roi(rgb, layer)

@@ -47,3 +47,13 @@ def confident_words(page: OcrPage, min_conf: float = PHOTO_MIN_CONF) -> OcrPage:
         if lines:
             blocks.append(OcrBlock(tuple(lines)))
     return OcrPage(page.width, page.height, page.lang, tuple(blocks))
+
+
+def encoder_ocr(image: Image.Image, lang: str = "eng") -> tuple[OcrPage, bool]:
+    """(OCR page, photo-like?) as the encoder takes them: a photo keeps only confident words.
+    Training data goes through this too, so the models see what the encoder makes."""
+    from picd_desktop.text.ocr import run_ocr  # noqa: PLC0415 (pytesseract only when used)
+
+    page = run_ocr(image, lang)
+    photo = is_photo_like(image)
+    return (confident_words(page) if photo else page), photo

@@ -113,12 +113,10 @@ def codec_sources(n_gimp: int = 40, seed: int = 1, synth_seeds: tuple[int, ...] 
 def prepare(cache: Path, items: Iterable[tuple[str, Image.Image, str]] | None = None
             ) -> list[dict]:
     """OCR + clean every source image once into `cache` (default sources: codec_sources());
-    returns the manifest entries. As at encode time (api.encode), a photo-like image keeps only
-    its confident words."""
+    returns the manifest entries. OCR as at encode time (text.photo.encoder_ocr)."""
     from picd_desktop.base.learned import cond_planes  # noqa: PLC0415
     from picd_desktop.text.fit import build_layer  # noqa: PLC0415
-    from picd_desktop.text.ocr import run_ocr  # noqa: PLC0415
-    from picd_desktop.text.photo import confident_words, is_photo_like  # noqa: PLC0415
+    from picd_desktop.text.photo import encoder_ocr  # noqa: PLC0415
 
     os.environ["OMP_THREAD_LIMIT"] = "1"
     cache.mkdir(parents=True, exist_ok=True)
@@ -128,10 +126,7 @@ def prepare(cache: Path, items: Iterable[tuple[str, Image.Image, str]] | None = 
     for name, img, source in codec_sources() if items is None else items:
         if name in done:
             continue
-        page = run_ocr(img)
-        photo = is_photo_like(img)
-        if photo:
-            page = confident_words(page)
+        page, photo = encoder_ocr(img)
         layer, cleaned, _roi = build_layer(img, page)
         cleaned.convert("RGB").save(cache / f"{name}.png")
         np.save(cache / f"{name}.cond.npy", cond_planes(layer, img.size))
