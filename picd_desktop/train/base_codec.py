@@ -164,12 +164,20 @@ def export(net: BaseNet, out: Path, args: argparse.Namespace, step: int, elapsed
         "runs": [r for r in runs if r["steps"]],
         "torch": torch.__version__,
         "data": {"images": len(data), "cache": str(args.data),
-                 "sources": sorted({e["source"].split("/images/")[0] for e in data}),
+                 "sources": sorted({_source_group(e["source"]) for e in data}),
                  "excluded": "bench/set_manifest.json images (benchmark), DATA.md reserved sets"},
         "command": "python -m picd_desktop.train.base_codec " + " ".join(args.argv),
     }
     (out / CARD_FILE).write_text(json.dumps(card, indent=1, sort_keys=True))
     return {"sha256": sha, "bytes": card["bytes"]}
+
+
+def _source_group(source: str) -> str:
+    """Where a training image came from, for the card: the GIMP help root, the photos'
+    folder, or the synthetic generator with its seed."""
+    if "/images/" in source:
+        return source.split("/images/")[0]
+    return str(Path(source).parent) if source.startswith("/") else source
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:

@@ -45,3 +45,14 @@ def test_sources_leave_the_benchmark_out() -> None:
     used = {Path(e["source"].get("path", "")).name for e in bench["images"]}
     photos = photo_candidates()
     assert photos and not {p.name for p in photos} & used
+
+
+def test_card_groups_sources_by_origin() -> None:
+    from picd_desktop.train.base_codec import _source_group
+
+    assert _source_group("/usr/share/gimp/2.0/help/en/images/a/b.png") == (
+        "/usr/share/gimp/2.0/help/en")
+    assert _source_group("/usr/share/doc/opencv-doc/examples/data/x.jpg") == (
+        "/usr/share/doc/opencv-doc/examples/data")
+    assert _source_group("bench/sources/synthetic.py seed 8") == (
+        "bench/sources/synthetic.py seed 8")
