@@ -52,8 +52,9 @@ render() { python3 -m picd_desktop.train.renderer /tmp/data/render "/tmp/runs/$1
     --loss l2 "${@:2}" > "/tmp/runs/$1.log" 2>&1; }
 # from the newest shipped codec (the learned-hp-v2 architecture: one residual block in g_a per
 # scale and in g_s at 1/4); the ablation arm starts from it too, without the glyph input
-CODEC_INIT=resources/models/learned-hp-v5
 if [ "$CODEC" = 1 ]; then
+    CODEC_INIT=resources/models/$(python3 -c \
+        "from picd_desktop.base.learned import DEFAULT_MODEL as m; print(m)")
     codec hp --gs-res 1 --ga-res 1 --init "$CODEC_INIT" &
     codec hp_nocond --no-cond --gs-res 1 --ga-res 1 --init "$CODEC_INIT" &
 fi
