@@ -1,10 +1,18 @@
 """LearnedCodec: the base layer coded by a small learned hyperprior codec, in independent tiles.
 
 Payload: u8 version, u8 quality step (0..56, 1/8 per quality level), u8 flags (bit 0: ROI
-crops follow the tiles), u16 tile side; then per tile (row-major) u32 length, u32 CRC32 of
-the tile bytes, tile bytes = u32 z length, z (rANS), y (rANS); then with bit 0 the ROI crops
-(roi.py, AVIF) to the end. A tile is padded (edge) to a multiple of 64 and coded alone, so
-memory is bounded by the tile and a damaged tile loses only itself.
+crops follow the tiles; bit 1, version 2: rules follow the tiles), u16 tile side; version 2
+adds u8 f, the downscale factor; then per tile (row-major over the image, downscaled by f)
+u32 length, u32 CRC32 of the tile bytes, tile bytes = u32 z length, z (rANS), y (rANS); then
+with bit 1 a u32 length and the rules (rules.py); then with bit 0 the ROI crops (roi.py, AVIF)
+to the end. A tile is padded (edge) to a multiple of 64 and coded alone, so memory is bounded
+by the tile and a damaged tile loses only itself. Version 1 is version 2 with f = 1 and no
+rules (what the encoder still writes then).
+
+Low rates: as in the classic codec, the encoder may code the image box-downscaled by f (the
+condition planes alike) and the decoder upsamples with Pillow's fixed-point bicubic; thin
+lines are then coded exactly as rules. Which (f, net quality) each quality uses is the
+model card's `quality_table` (chosen on the val split; without one, f = 1 throughout).
 
 Decoding is bit-exact on any machine (see models/base_net.py): the hyper-synthesis and the
 synthesis run on integers in float64; the CDF tables ship with the weights. With `device`
@@ -28,6 +36,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from picd_desktop.base import rules
 from picd_desktop.base.classic import (
     avif_decode,
     avif_encode,
@@ -51,13 +60,16 @@ from picd_desktop.models.weights import load_net
 from picd_desktop.text.glyphs import draw_glyphs, word_coverage
 from picd_desktop.text.layer import Box, TextLayer
 
-VERSION = 1
+VERSION = 1  # the decoder family in `sha256`: reads payload versions 1 and 2
 TILE = 512
 DEFAULT_MODEL = "learned-hp-v5"  # the newest shipped net: what new learned payloads use
 _HEAD = struct.Struct("<BBBH")
+_F = struct.Struct("<B")
 _TILE = struct.Struct("<II")
 _U32 = struct.Struct("<I")
 _FLAG_ROI = 1
+_FLAG_RULES = 2
+MAX_F = 8
 _LS0 = int(-LOG_SCALE_MIN * 2 ** AB)  # log-scale origin in units 2**-AB (exact: 144)
 
 
@@ -83,6 +95,18 @@ def planes_from_glyphs(rgba: np.ndarray, coverage: np.ndarray) -> np.ndarray:
     out[..., 3] = rgba[..., 3]
     out[..., 4] = coverage
     return out
+
+
+def box_reduce(a: np.ndarray, f: int) -> np.ndarray:
+    """(H, W, C) uint8 -> (ceil(H/f), ceil(W/f), C): edge-padded f x f block means, rounded, in
+    integers (the same bytes on any machine)."""
+    if f == 1:
+        return a
+    h, w, c = a.shape
+    ih, iw = -(-h // f), -(-w // f)
+    p = np.pad(a, ((0, ih * f - h), (0, iw * f - w), (0, 0)), "edge").astype(np.uint32)
+    s = p.reshape(ih, f, iw, f, c).sum(axis=(1, 3))
+    return ((s + f * f // 2) // (f * f)).astype(np.uint8)
 
 
 def tiles(size: tuple[int, int], tile: int) -> list[tuple[int, int, int, int]]:
@@ -155,27 +179,55 @@ class LearnedCodec:
         return json.loads((d / CARD_FILE).read_text())
 
     # ---- encode -------------------------------------------------------------------------
+    def plan(self, quality: float) -> tuple[int, int]:
+        """(downscale factor f, net quality step) for `quality`: the card's quality_table rows
+        [f, net quality] at integer qualities, the net quality interpolated between rows that
+        share f; without a table (f 1, the quality itself)."""
+        qstep = _qstep(quality)
+        table = self.card.get("quality_table")
+        if not table:
+            return 1, qstep
+        i, k = divmod(qstep, QSTEPS)
+        lo = table[min(i, len(table) - 1)]
+        hi = table[min(i + 1, len(table) - 1)]
+        if hi[0] != lo[0] or k == 0:
+            return int(lo[0]), _qstep(lo[1])
+        return int(lo[0]), _qstep(lo[1] + k / QSTEPS * (hi[1] - lo[1]))
+
     def encode(self, image: Image.Image, quality: float, roi: list[Box] | None = None,
                layer: TextLayer | None = None, cond: np.ndarray | None = None) -> bytes:
         """`cond`: condition planes (cond_planes) to use instead of drawing them from `layer`."""
         check_input(image)
-        qstep = _qstep(quality)
+        f, qstep = self.plan(quality)
         image = image.convert("RGB")
         arr = np.asarray(image)
         cond = _checked_cond(cond, image.size) if cond is not None else cond_planes(
             layer, image.size)
+        lines = b""
+        if f > 1:  # thin lines would blur away: coded exactly, painted out of the base
+            found = rules.detect(arr)
+            if found:
+                arr = rules.erase(arr, found)
+                lines = rules.encode(found)
+        small, cond = box_reduce(arr, f), box_reduce(cond, f)
         parts = []
         with torch.inference_mode():
-            for x0, y0, x1, y1 in tiles(image.size, self.tile):
-                data = self._encode_tile(arr[y0:y1, x0:x1], cond[y0:y1, x0:x1], qstep)
+            for x0, y0, x1, y1 in tiles((small.shape[1], small.shape[0]), self.tile):
+                data = self._encode_tile(small[y0:y1, x0:x1], cond[y0:y1, x0:x1], qstep)
                 parts.append(_TILE.pack(len(data), zlib.crc32(data)) + data)
         extra = b""
         if roi:
             q = int(40 + 4 * qstep / QSTEPS)
             extra = encode_roi(image, merge_boxes(list(roi), image.size),
                                lambda t: avif_encode(t, q), margin=0)
-        head = _HEAD.pack(VERSION, qstep, _FLAG_ROI if extra else 0, self.tile)
-        return head + b"".join(parts) + extra
+        flags = (_FLAG_ROI if extra else 0) | (_FLAG_RULES if lines else 0)
+        if f == 1:
+            head = _HEAD.pack(1, qstep, flags, self.tile)
+        else:
+            head = _HEAD.pack(2, qstep, flags, self.tile) + _F.pack(f)
+        if lines:
+            lines = _U32.pack(len(lines)) + lines
+        return head + b"".join(parts) + lines + extra
 
     def _encode_tile(self, rgb: np.ndarray, cond: np.ndarray, qstep: int) -> bytes:
         net = self.net
@@ -222,16 +274,26 @@ class LearnedCodec:
         if len(data) < _HEAD.size:
             raise BaseLayerError("base layer payload truncated (header)")
         version, qstep, flags, tile = _HEAD.unpack_from(data)
-        if version != VERSION:
+        pos, f = _HEAD.size, 1
+        if version not in (1, 2):
             raise BaseLayerError(f"unsupported learned base layer version {version}")
-        if flags & ~_FLAG_ROI or qstep > (QUALITY_MAX - QUALITY_MIN) * QSTEPS or tile != self.tile:
-            raise BaseLayerError(f"bad learned base header (flags {flags}, q {qstep}, tile {tile})")
+        if version == 2:
+            if len(data) < pos + _F.size:
+                raise BaseLayerError("base layer payload truncated (header)")
+            (f,) = _F.unpack_from(data, pos)
+            pos += _F.size
+        known = _FLAG_ROI | (_FLAG_RULES if version == 2 else 0)
+        if (flags & ~known or qstep > (QUALITY_MAX - QUALITY_MIN) * QSTEPS or tile != self.tile
+                or not 1 <= f <= MAX_F):
+            raise BaseLayerError(f"bad learned base header (flags {flags}, q {qstep}, "
+                                 f"tile {tile}, f {f})")
         cond = _checked_cond(cond, (w, h)) if cond is not None else cond_planes(layer, (w, h))
-        out = np.full((h, w, 3), 128, np.uint8)
+        cond = box_reduce(cond, f)
+        iw, ih = -(-w // f), -(-h // f)
+        out = np.full((ih, iw, 3), 128, np.uint8)
         damaged = []
-        pos = _HEAD.size
         with torch.inference_mode():
-            for i, (x0, y0, x1, y1) in enumerate(tiles((w, h), tile)):
+            for i, (x0, y0, x1, y1) in enumerate(tiles((iw, ih), tile)):
                 if pos + _TILE.size > len(data):
                     raise BaseLayerError("base layer payload truncated (tile header)")
                 n, crc = _TILE.unpack_from(data, pos)
@@ -248,6 +310,19 @@ class LearnedCodec:
                 except (BaseLayerError, ValueError, RuntimeError):
                     damaged.append(i)
         image = Image.fromarray(out)
+        if f > 1:
+            image = image.resize((iw * f, ih * f), Image.Resampling.BICUBIC).crop((0, 0, w, h))
+        if flags & _FLAG_RULES:
+            if pos + _U32.size > len(data):
+                raise BaseLayerError("base layer payload truncated (rules length)")
+            (n,) = _U32.unpack_from(data, pos)
+            pos += _U32.size
+            if pos + n > len(data):
+                raise BaseLayerError("base layer payload truncated (rules)")
+            canvas = np.array(image)
+            rules.paint(data[pos:pos + n], canvas)
+            image = Image.fromarray(canvas)
+            pos += n
         decode_tail(data, pos, image, bool(flags & _FLAG_ROI), avif_decode)
         return image, damaged
 
@@ -285,7 +360,10 @@ class LearnedCodec:
         if glyphs is None:
             glyphs = torch.zeros(b, 5, h, w, dtype=image.dtype, device=image.device)
         c = F.pad(glyphs, (0, pw, 0, ph), mode="replicate") * (255 / 256)
-        qstep = _qstep(quality)
+        f, qstep = self.plan(quality)
+        if f > 1:  # box-downscale (edge-padded to a multiple of 64 * f) as the encoder does
+            x = F.avg_pool2d(F.pad(x, _pad_to(x, STRIDE * f), mode="replicate"), f)
+            c = F.avg_pool2d(F.pad(c, _pad_to(c, STRIDE * f), mode="replicate"), f)
         feats = net.features(c)
         y = net.analysis(x, feats) * net.gains(qstep)[None, :, None, None]
         z_hat = torch.round(net.hyper_analysis(y)) + 0 * y.sum()  # z is side information
@@ -295,8 +373,16 @@ class LearnedCodec:
         y_hat = ste_round(y - means) + means
         ig = (net.inv_gain_int(qstep) / 2 ** WB).to(y)[None, :, None, None]
         y_in = (ste_round(y_hat * ig * 2 ** AB) / 2 ** AB).clamp(-Y_CLAMP, Y_CLAMP)
-        out = net.synthesis(y_in, feats).clamp(0, 1)
-        return out[..., :h, :w]
+        out = net.synthesis(y_in, feats)
+        if f > 1:
+            out = F.interpolate(out, scale_factor=f, mode="bicubic", align_corners=False)
+        return out.clamp(0, 1)[..., :h, :w]
+
+
+def _pad_to(t: torch.Tensor, m: int) -> tuple[int, int, int, int]:
+    """F.pad widths (left, right, top, bottom) that take t's last two sides to multiples of m."""
+    h, w = t.shape[-2:]
+    return 0, -(-w // m) * m - w, 0, -(-h // m) * m - h
 
 
 def _checked_cond(cond: np.ndarray, size: tuple[int, int]) -> np.ndarray:

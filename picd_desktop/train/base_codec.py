@@ -32,6 +32,13 @@ from picd_desktop.train.data import SYNTH_SEED, CropSampler, codec_sources, prep
 LAMBDAS = tuple(0.0009 * (100 ** (i / (LEVELS - 1))) for i in range(LEVELS))  # 0.0009 .. 0.09
 
 
+def lambdas(shift: int = 0) -> tuple[float, ...]:
+    """The levels' lambdas moved `shift` levels down the same geometric ladder (shift 3: level 0
+    trains at 1/7 of 0.0009 and level 7 at LAMBDAS[4]): lower rates, fewer saturated levels."""
+    ratio = LAMBDAS[1] / LAMBDAS[0]
+    return tuple(lam * ratio ** -shift for lam in LAMBDAS)
+
+
 def pick_device(name: str) -> torch.device:
     """'auto' -> cuda when available, else cpu."""
     if name == "auto":
@@ -39,16 +46,16 @@ def pick_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def rd_loss(net: BaseNet, x: torch.Tensor, cond: torch.Tensor | None, level: torch.Tensor
-            ) -> tuple[torch.Tensor, dict]:
-    """Rate-distortion loss of a batch (x, cond uint8 as float; level (B,))."""
+def rd_loss(net: BaseNet, x: torch.Tensor, cond: torch.Tensor | None, level: torch.Tensor,
+            lams: tuple[float, ...] = LAMBDAS) -> tuple[torch.Tensor, dict]:
+    """Rate-distortion loss of a batch (x, cond uint8 as float; level (B,); lams per level)."""
     out = net(x / 256, None if cond is None else cond / 256, level)
     target = x / 255
     n_px = x.shape[2] * x.shape[3]
     bits = sum((-torch.log2(lik)).sum(dim=(1, 2, 3)) for lik in out["likelihoods"].values())
     bpp = bits / n_px
     mse = F.mse_loss(out["x_hat"], target, reduction="none").mean(dim=(1, 2, 3))
-    lam = torch.tensor(LAMBDAS, device=x.device)[level]
+    lam = torch.tensor(lams, device=x.device)[level]
     loss = (lam * 255 ** 2 * mse + bpp).mean()
     psnr = 10 * torch.log10(1 / mse.clamp_min(1e-10))
     return loss, {"bpp": float(bpp.detach().mean()), "mse": float(mse.detach().mean()),
@@ -79,6 +86,9 @@ def train(args: argparse.Namespace) -> dict:
         state = torch.load(last, map_location=device, weights_only=False)
         if state["config"] != cfg.as_dict():
             raise SystemExit(f"{last} was trained with another config: {state['config']}")
+        if state.get("lambda_shift", 0) != args.lambda_shift:
+            raise SystemExit(f"{last} was trained with another --lambda-shift: "
+                             f"{state.get('lambda_shift', 0)}")
         net.load_state_dict(state["model"], strict=False)
         opt.load_state_dict(state["opt"])
         aux_opt.load_state_dict(state["aux_opt"])
@@ -90,7 +100,7 @@ def train(args: argparse.Namespace) -> dict:
                                       "steps": step, "minutes": round(elapsed / 60, 2)}]
         print(f"resumed from {last} at step {step} ({elapsed / 60:.1f} min)")
     elif args.init:
-        step, elapsed, runs = grow_from(net, Path(args.init))
+        step, elapsed, runs = grow_from(net, Path(args.init), args.lambda_shift)
         net.to(device)
     sampler = CropSampler(Path(args.data), args.crop, seed=args.seed + step)
     rng = np.random.default_rng(args.seed + 7919 * step)
@@ -98,6 +108,7 @@ def train(args: argparse.Namespace) -> dict:
     runs.append({"hardware": hardware_name(device, args.threads), "steps": 0, "minutes": 0.0,
                  "lr": args.lr})
     budget = args.minutes * 60
+    lams = lambdas(args.lambda_shift)
     run_steps = 0
     net.train()
     while run_steps < args.steps and (time.monotonic() - t0) < budget:
@@ -105,7 +116,7 @@ def train(args: argparse.Namespace) -> dict:
         x = torch.from_numpy(xs).permute(0, 3, 1, 2).float().to(device)
         c = None if args.no_cond else torch.from_numpy(cs).permute(0, 3, 1, 2).float().to(device)
         level = torch.from_numpy(rng.integers(0, LEVELS, args.batch)).to(device)
-        loss, m = rd_loss(net, x, c, level)
+        loss, m = rd_loss(net, x, c, level, lams)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
@@ -123,9 +134,10 @@ def train(args: argparse.Namespace) -> dict:
             print(json.dumps(rec), flush=True)
         runs[-1].update(steps=run_steps, minutes=round((time.monotonic() - t0) / 60, 2))
         if step % args.ckpt_every == 0:
-            _save(last, net, opt, aux_opt, step, elapsed + time.monotonic() - t0, log, cfg, runs)
+            _save(last, net, opt, aux_opt, step, elapsed + time.monotonic() - t0, log, cfg, runs,
+                  args.lambda_shift)
     elapsed += time.monotonic() - t0
-    _save(last, net, opt, aux_opt, step, elapsed, log, cfg, runs)
+    _save(last, net, opt, aux_opt, step, elapsed, log, cfg, runs, args.lambda_shift)
     summary = {"steps": step, "minutes": elapsed / 60, "last": log[-1] if log else None}
     if args.export:
         summary["export"] = export(net.cpu(), Path(args.export), args, step, elapsed, runs)
@@ -140,11 +152,12 @@ def hardware_name(device: torch.device, threads: int) -> str:
 
 
 def _save(path: Path, net, opt, aux_opt, step: int, elapsed: float, log: list, cfg,
-          runs: list[dict]) -> None:
+          runs: list[dict], lambda_shift: int = 0) -> None:
     tmp = path.with_suffix(".tmp")
     torch.save({"model": net.state_dict(), "opt": opt.state_dict(),
                 "aux_opt": aux_opt.state_dict(), "step": step, "elapsed": elapsed,
-                "log": log, "config": cfg.as_dict(), "runs": runs}, tmp)
+                "log": log, "config": cfg.as_dict(), "runs": runs,
+                "lambda_shift": lambda_shift}, tmp)
     tmp.replace(path)
 
 
@@ -157,7 +170,8 @@ def export(net: BaseNet, out: Path, args: argparse.Namespace, step: int, elapsed
     data = json.loads((Path(args.data) / "manifest.json").read_text())
     card = {
         "id": out.name, "file": path.name, "sha256": sha, "bytes": path.stat().st_size,
-        "config": net.cfg.as_dict(), "lambdas": list(LAMBDAS),
+        "config": net.cfg.as_dict(), "lambdas": list(lambdas(args.lambda_shift)),
+        "lambda_shift": args.lambda_shift,
         "steps": step, "batch": args.batch, "crop": args.crop, "lr": args.lr,
         "train_minutes": round(elapsed / 60, 2),
         "hardware": "; ".join(sorted({r["hardware"] for r in runs if r["steps"]})),
@@ -208,6 +222,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                    help="latent channels (with --init: may exceed the exported model's)")
     p.add_argument("--init", default=None,
                    help="start from an exported model (it may have fewer blocks or latents)")
+    p.add_argument("--lambda-shift", type=int, default=0,
+                   help="train the levels at lambdas this many levels lower (lambdas())")
     p.add_argument("--log-every", type=int, default=25)
     p.add_argument("--ckpt-every", type=int, default=100)
     p.add_argument("--smoke", action="store_true", help="a few steps on 64 px crops")

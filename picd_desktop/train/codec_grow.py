@@ -13,11 +13,13 @@ from picd_desktop.models.weights import load_net
 WIDENABLE = ("m",)  # NetConfig fields that may grow: new latent channels, see widen_latents
 
 
-def grow_from(net: BaseNet, init: Path) -> tuple[int, float, list[dict]]:
+def grow_from(net: BaseNet, init: Path, lambda_shift: int = 0) -> tuple[int, float, list[dict]]:
     """Load exported weights (a model directory) into `net`, which may have extra blocks (they
     start at zero, so the grown net computes what the exported one did), more latent channels
     (widen_latents) or may drop the glyph condition (the ablation: each conv keeps its weights
-    on the image channels, as if the glyph features were zero); returns the exported model's
+    on the image channels, as if the glyph features were zero); with `lambda_shift` other than
+    the exported model's, its gain vectors move to the levels that now train at their lambdas
+    (relevel); returns the exported model's
     (steps, seconds, runs) so the card counts all training."""
     src, card = load_net(init.name, init)
     dropped = src.cfg.cond and not net.cfg.cond
@@ -32,15 +34,38 @@ def grow_from(net: BaseNet, init: Path) -> tuple[int, float, list[dict]]:
     if dropped:  # the condition's channels come last in every concatenated input
         theirs = {k: v[:, :own[k].shape[1]] if k in own and v.dim() == 4
                   and own[k].shape[1] < v.shape[1] else v for k, v in theirs.items()}
+    moved = lambda_shift - card.get("lambda_shift", 0)
+    if moved:
+        theirs = dict(theirs, gain=relevel(theirs["gain"], moved),
+                      inv_gain=relevel(theirs["inv_gain"], moved))
     shared = {k: v for k, v in theirs.items() if k in own and own[k].shape == v.shape}
     net.load_state_dict(shared, strict=False)
     new = sorted({k.split(".")[0] for k in own if k not in shared and "entropy" not in k
                   and "gaussian" not in k})
     print(f"grown from {init} (step {card['steps']}); new blocks: {new}"
-          + (f"; latents {src.cfg.m} -> {net.cfg.m}" if net.cfg.m > src.cfg.m else ""))
+          + (f"; latents {src.cfg.m} -> {net.cfg.m}" if net.cfg.m > src.cfg.m else "")
+          + (f"; levels moved {moved} down the lambda ladder" if moved else ""))
     runs = card.get("runs") or [{"hardware": card.get("hardware", "?"), "steps": card["steps"],
                                  "minutes": card["train_minutes"]}]
     return card["steps"], card["train_minutes"] * 60, [dict(r, init=str(init)) for r in runs]
+
+
+def relevel(rows: torch.Tensor, shift: int) -> torch.Tensor:
+    """Per-level vectors (LEVELS, m) for lambdas `shift` levels lower: level k takes old level
+    k - shift; levels past either end continue the geometric step of the last two (channels
+    whose step is not finite keep the end value). Signs are dropped (the net uses abs)."""
+    a = rows.detach().abs()
+    n = a.shape[0]
+    ext = []
+    for k in range(n):
+        j = k - shift
+        if 0 <= j < n:
+            ext.append(a[j])
+            continue
+        end, nxt, d = (a[0], a[1], -j) if j < 0 else (a[-1], a[-2], j - n + 1)
+        ratio = torch.where((nxt > 0) & (end > 0), end / nxt.clamp_min(1e-12), torch.ones_like(end))
+        ext.append(end * ratio ** d)
+    return torch.stack(ext)
 
 
 def widen_latents(theirs: dict, own: dict, m0: int, m1: int) -> dict:

@@ -212,6 +212,8 @@ def test_smoke_training_resumes(tmp_path: Path, shot) -> None:
     state = torch.load(tmp_path / "ck" / "last.pt", weights_only=False)
     assert [g["lr"] for g in state["opt"]["param_groups"]] == [1e-4]  # a resume may decay it
     assert [r["lr"] for r in state["runs"]] == [1e-3, 1e-3, 1e-4]
+    with pytest.raises(SystemExit, match="another --lambda-shift"):  # levels would mean others
+        base_codec.train(base_codec.parse([*argv, "--lambda-shift", "2"]))
     out = LearnedCodec("m", directory=tmp_path / "m")
     data = out.encode(img, 2.0, layer=_layer)
     assert zlib.crc32(data) == zlib.crc32(out.encode(img, 2.0, layer=_layer))

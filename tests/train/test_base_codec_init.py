@@ -8,7 +8,8 @@ import torch
 
 from picd_desktop.models.base_net import BaseNet, NetConfig
 from picd_desktop.models.weights import load_net, model_dir
-from picd_desktop.train.base_codec import grow_from
+from picd_desktop.train.base_codec import LAMBDAS, grow_from, lambdas
+from picd_desktop.train.codec_grow import relevel
 
 SHIPPED = "learned-hp-v2"
 
@@ -74,3 +75,20 @@ def test_widening_the_latents_keeps_what_the_old_channels_do() -> None:
         assert not means[:, m0:].any() and not scales[:, m0:].any()
         assert torch.equal(net.gain[:, :m0], src.gain)
     net.check_exact_bounds()
+
+
+def test_relevel_moves_the_gains_down_the_lambda_ladder() -> None:
+    """--lambda-shift 3: level k starts with the exported level k - 3's gains; the three new
+    bottom levels continue the geometric step (channels with a zero step keep the end value);
+    the lambdas move alike."""
+    src, _ = load_net(SHIPPED)
+    net = BaseNet(src.cfg)
+    grow_from(net, model_dir(SHIPPED), lambda_shift=3)
+    g, old = net.gain.detach().abs(), src.gain.detach().abs()
+    assert torch.equal(g[3:], old[:5])
+    ratio = torch.where(old[1] > 0, old[0] / old[1], torch.ones_like(old[0]))
+    assert torch.allclose(g[0], old[0] * ratio ** 3)
+    assert torch.equal(net.inv_gain.detach().abs()[3:], src.inv_gain.detach().abs()[:5])
+    assert relevel(torch.tensor([[1.0, 2.0], [2.0, 0.0]]), -1).tolist() == [[2, 0], [4, 0]]
+    lams = lambdas(3)
+    assert lams[3] == pytest.approx(LAMBDAS[0]) and lams[7] == pytest.approx(LAMBDAS[4])
