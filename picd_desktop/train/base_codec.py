@@ -86,9 +86,10 @@ def train(args: argparse.Namespace) -> dict:
         state = torch.load(last, map_location=device, weights_only=False)
         if state["config"] != cfg.as_dict():
             raise SystemExit(f"{last} was trained with another config: {state['config']}")
-        if state.get("lambda_shift", 0) != args.lambda_shift:
-            raise SystemExit(f"{last} was trained with another --lambda-shift: "
-                             f"{state.get('lambda_shift', 0)}")
+        saved = state.get("lambda_shift", 0)
+        if args.lambda_shift not in (None, saved):
+            raise SystemExit(f"{last} was trained with another --lambda-shift: {saved}")
+        args.lambda_shift = saved
         net.load_state_dict(state["model"], strict=False)
         opt.load_state_dict(state["opt"])
         aux_opt.load_state_dict(state["aux_opt"])
@@ -102,6 +103,8 @@ def train(args: argparse.Namespace) -> dict:
     elif args.init:
         step, elapsed, runs = grow_from(net, Path(args.init), args.lambda_shift)
         net.to(device)
+    if args.lambda_shift is None:  # the exported model's own levels (0 from scratch)
+        args.lambda_shift = _card(Path(args.init)).get("lambda_shift", 0) if args.init else 0
     sampler = CropSampler(Path(args.data), args.crop, seed=args.seed + step)
     rng = np.random.default_rng(args.seed + 7919 * step)
     t0 = time.monotonic()
@@ -186,6 +189,10 @@ def export(net: BaseNet, out: Path, args: argparse.Namespace, step: int, elapsed
     return {"sha256": sha, "bytes": card["bytes"]}
 
 
+def _card(model: Path) -> dict:
+    return json.loads((model / CARD_FILE).read_text())
+
+
 def _source_group(source: str) -> str:
     """Where a training image came from, for the card: the GIMP help root, the photos'
     folder, or the synthetic generator with its seed."""
@@ -222,8 +229,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                    help="latent channels (with --init: may exceed the exported model's)")
     p.add_argument("--init", default=None,
                    help="start from an exported model (it may have fewer blocks or latents)")
-    p.add_argument("--lambda-shift", type=int, default=0,
-                   help="train the levels at lambdas this many levels lower (lambdas())")
+    p.add_argument("--lambda-shift", type=int, default=None,
+                   help="train the levels at lambdas this many levels lower (lambdas()); "
+                        "default: the checkpoint's, else the --init model's, else 0")
     p.add_argument("--log-every", type=int, default=25)
     p.add_argument("--ckpt-every", type=int, default=100)
     p.add_argument("--smoke", action="store_true", help="a few steps on 64 px crops")

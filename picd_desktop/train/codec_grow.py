@@ -13,11 +13,12 @@ from picd_desktop.models.weights import load_net
 WIDENABLE = ("m",)  # NetConfig fields that may grow: new latent channels, see widen_latents
 
 
-def grow_from(net: BaseNet, init: Path, lambda_shift: int = 0) -> tuple[int, float, list[dict]]:
+def grow_from(net: BaseNet, init: Path, lambda_shift: int | None = None
+              ) -> tuple[int, float, list[dict]]:
     """Load exported weights (a model directory) into `net`, which may have extra blocks (they
     start at zero, so the grown net computes what the exported one did), more latent channels
     (widen_latents) or may drop the glyph condition (the ablation: each conv keeps its weights
-    on the image channels, as if the glyph features were zero); with `lambda_shift` other than
+    on the image channels, as if the glyph features were zero); with a `lambda_shift` other than
     the exported model's, its gain vectors move to the levels that now train at their lambdas
     (relevel); returns the exported model's
     (steps, seconds, runs) so the card counts all training."""
@@ -34,7 +35,7 @@ def grow_from(net: BaseNet, init: Path, lambda_shift: int = 0) -> tuple[int, flo
     if dropped:  # the condition's channels come last in every concatenated input
         theirs = {k: v[:, :own[k].shape[1]] if k in own and v.dim() == 4
                   and own[k].shape[1] < v.shape[1] else v for k, v in theirs.items()}
-    moved = lambda_shift - card.get("lambda_shift", 0)
+    moved = 0 if lambda_shift is None else lambda_shift - card.get("lambda_shift", 0)
     if moved:
         theirs = dict(theirs, gain=relevel(theirs["gain"], moved),
                       inv_gain=relevel(theirs["inv_gain"], moved))

@@ -220,6 +220,24 @@ def test_smoke_training_resumes(tmp_path: Path, shot) -> None:
     assert out.decode(data, img.size, _layer).size == img.size
 
 
+def test_lambda_shift_travels_with_the_model(tmp_path: Path, shot) -> None:
+    """--lambda-shift is recorded in the checkpoint and the card; training from that export
+    keeps its levels unless told otherwise."""
+    from picd_desktop.train import base_codec
+
+    img, layer = shot
+    cache = _one_image_cache(tmp_path, img, layer)
+    argv = ["--smoke", "--data", str(cache), "--device", "cpu"]
+    base_codec.train(base_codec.parse([*argv, "--ckpt", str(tmp_path / "a"), "--init",
+                                       str(model_dir("learned-hp-v5")), "--lambda-shift", "2",
+                                       "--export", str(tmp_path / "m2")]))
+    card = json.loads((tmp_path / "m2" / CARD_FILE).read_text())
+    assert card["lambda_shift"] == 2 and card["lambdas"] == list(base_codec.lambdas(2))
+    base_codec.train(base_codec.parse([*argv, "--ckpt", str(tmp_path / "b"), "--init",
+                                       str(tmp_path / "m2"), "--export", str(tmp_path / "m3")]))
+    assert json.loads((tmp_path / "m3" / CARD_FILE).read_text())["lambda_shift"] == 2
+
+
 def test_training_grows_a_shipped_model(tmp_path: Path, shot) -> None:
     from picd_desktop.train import base_codec
 
