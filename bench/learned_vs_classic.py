@@ -147,6 +147,20 @@ def _mean(rows: list[dict], key: str) -> float:
     return float(np.mean(vals)) if vals else float("nan")
 
 
+def _ms_db(c: dict) -> float:
+    """MS-SSIM as dB, -10 log10(1 - MS-SSIM): the scale BD-rate needs (rising, unbounded)."""
+    return float(-10 * np.log10(max(1 - c["ms_ssim"], 1e-10)))
+
+
+def _common_range(pr: list[dict], pn: list[dict], key: str, unit: str) -> str:
+    """' (over a .. b unit)': the quality range both curves span, where a BD-rate is taken."""
+    if not pr or not pn:
+        return ""
+    lo = max(min(c[key] for c in pr), min(c[key] for c in pn))
+    hi = min(max(c[key] for c in pr), max(c[key] for c in pn))
+    return f" (over {lo:.2f} .. {hi:.2f}{unit})" if hi > lo else ""
+
+
 def write(rows: list[dict], args, codecs: dict) -> None:
     out = Path(args.out)
     with out.with_suffix(".csv").open("w", newline="") as f:
@@ -208,7 +222,13 @@ def write(rows: list[dict], args, codecs: dict) -> None:
                 lin = bd_rate_linear([c["bpp"] for c in pr], [c["psnr"] for c in pr],
                                      [c["bpp"] for c in pn], [c["psnr"] for c in pn])
                 val = "n/a (no common PSNR range)" if np.isnan(lin) else f"{lin:+.1f} %"
-                lines.append(f"- {cname} vs classic, {lab}, piecewise-linear: {val}")
+                lines.append(f"- {cname} vs classic, {lab}, piecewise-linear: {val}"
+                             + _common_range(pr, pn, "psnr", " dB"))
+                ms = bd_rate_linear([c["bpp"] for c in pr], [_ms_db(c) for c in pr],
+                                    [c["bpp"] for c in pn], [_ms_db(c) for c in pn])
+                val = "n/a (no common range)" if np.isnan(ms) else f"{ms:+.1f} %"
+                lines.append(f"- {cname} vs classic, {lab}, MS-SSIM (as dB), piecewise-linear: "
+                             f"{val}")
         # the candidate against every other learned net (e.g. learned-nocond: the condition)
         for cname, cur in curves.items():
             if cname in ("classic", "learned"):

@@ -1,6 +1,6 @@
 """Benchmark PICD (composite renderer) on the project's set: size, quality, text, speed.
 
-    .venv/bin/python bench/picd_bench.py --qualities 1 2 3 4 6 --split test
+    .venv/bin/python bench/picd_bench.py --qualities 1 2 3 4 6 --split test [--base ID]
 
 Writes bench/results/picd.csv and bench/results/picd.md (the command at the top).
 """
@@ -47,11 +47,11 @@ def plain_ocr_page(image: Image.Image) -> OcrPage:
     return OcrPage(image.width, image.height, "eng", (OcrBlock((line,)),) if words else ())
 
 
-def run_one(path: Path, entry: dict, quality: int) -> dict:
+def run_one(path: Path, entry: dict, quality: int, base: str | None = None) -> dict:
     original = Image.open(path).convert("RGB")
     with metrics.peak_memory() as peak:
         t0 = time.perf_counter()
-        data = api.encode(path, quality=quality)
+        data = api.encode(path, quality=quality, base=base)
         t1 = time.perf_counter()
         recon = api.decode(data)
         t2 = time.perf_counter()
@@ -142,6 +142,7 @@ def main() -> None:
     parser.add_argument("--kinds", default="all", help="screens, photos or all")
     parser.add_argument("--limit", type=int, default=0)
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "picd")
+    parser.add_argument("--base", default=None, help="base codec id (default: the api's)")
     args = parser.parse_args()
     manifest = load_manifest()
     paths = sorted(args.data.glob("screens/*.png")) + sorted(args.data.glob("photos/*.png"))
@@ -154,7 +155,7 @@ def main() -> None:
     rows = []
     for path in paths:
         for quality in args.qualities:
-            row = run_one(path, manifest.get(path.name, {}), quality)
+            row = run_one(path, manifest.get(path.name, {}), quality, args.base)
             rows.append(row)
             print(f"{path.name} q{quality}: {row['bpp']:.4f} bpp text {row['text_acc']:.3f} "
                   f"drawn {row['drawn_ok_plain']}/{row['drawn']} enc {row['enc_s']:.2f}s "
