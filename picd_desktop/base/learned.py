@@ -216,8 +216,8 @@ class LearnedCodec:
                 data = self._encode_tile(small[y0:y1, x0:x1], cond[y0:y1, x0:x1], qstep)
                 parts.append(_TILE.pack(len(data), zlib.crc32(data)) + data)
         extra = b""
-        if roi:
-            q = int(40 + 4 * qstep / QSTEPS)
+        if roi:  # crop quality follows the asked quality (not the net's: f may differ)
+            q = int(40 + 4 * _qstep(quality) / QSTEPS)
             extra = encode_roi(image, merge_boxes(list(roi), image.size),
                                lambda t: avif_encode(t, q), margin=0)
         flags = (_FLAG_ROI if extra else 0) | (_FLAG_RULES if lines else 0)

@@ -160,3 +160,15 @@ def test_recompress_at_a_downscaled_quality_is_differentiable(codec: LearnedCode
     approx = Image.fromarray((out[0].detach().permute(1, 2, 0).numpy() * 255).round()
                              .astype(np.uint8))
     assert _psnr(real, approx) > 25.0
+
+
+def test_roi_crops_follow_the_asked_quality(codec: LearnedCodec, shot) -> None:
+    """ROI crops (words the layer does not draw) get better with the quality asked for, even
+    where the table steps to a smaller f with a lower net quality."""
+    img, layer = shot
+    roi = [line.word_box(w) for line, w in layer.words()][:12]
+    assert roi
+    extra = [len(codec.encode(img, q, roi=roi, layer=layer)) - len(codec.encode(img, q,
+                                                                                layer=layer))
+             for q in (1, 3, 4)]
+    assert 0 < extra[0] < extra[2] and extra[1] < extra[2]
