@@ -1,18 +1,22 @@
 """LearnedCodec: the base layer coded by a small learned hyperprior codec, in independent tiles.
 
 Payload: u8 version, u8 quality step (0..56, 1/8 per quality level), u8 flags (bit 0: ROI
-crops follow the tiles; bit 1, version 2: rules follow the tiles), u16 tile side; version 2
-adds u8 f, the downscale factor; then per tile (row-major over the image, downscaled by f)
-u32 length, u32 CRC32 of the tile bytes, tile bytes = u32 z length, z (rANS), y (rANS); then
-with bit 1 a u32 length and the rules (rules.py); then with bit 0 the ROI crops (roi.py, AVIF)
-to the end. A tile is padded (edge) to a multiple of 64 and coded alone, so memory is bounded
-by the tile and a damaged tile loses only itself. Version 1 is version 2 with f = 1 and no
-rules (what the encoder still writes then).
+crops; version 2 only: bit 1 rules, bit 2 ink masks), u16 tile side; version 2 adds u8 f,
+the downscale factor; then per tile (row-major over the image, downscaled by f) u32 length,
+u32 CRC32 of the tile bytes, tile bytes = u32 z length, z (rANS), y (rANS); then with bit 2 a
+u32 length and the ink masks (inkmask.py), with bit 1 a u32 length and the rules (rules.py),
+then with bit 0 the ROI crops (roi.py, AVIF) to the end. A tile is padded (edge) to a
+multiple of 64 and coded alone, so memory is bounded by the tile and a damaged tile loses
+only itself. Version 1 is version 2 with f = 1, no rules and no ink masks (what the encoder
+still writes then).
 
-Low rates: as in the classic codec, the encoder may code the image box-downscaled by f (the
-condition planes alike) and the decoder upsamples with Pillow's fixed-point bicubic; thin
-lines are then coded exactly as rules. Which (f, net quality) each quality uses is the
-model card's `quality_table` (chosen on the val split; without one, f = 1 throughout).
+As in the classic codec: ROI words (those the text layer does not draw) on a flat background
+become ink masks (fg/bg colours + a coverage mask coded with the layer's word coverage as
+context, so the decoder needs the layer or the condition planes), the other ROI boxes AVIF
+crops; at low rates the encoder may code the image box-downscaled by f (the condition planes
+alike), the decoder upsamples with Pillow's fixed-point bicubic, and thin lines are coded
+exactly as rules. Which (f, net quality) each quality uses is the model card's
+`quality_table` (chosen on the val split; without one, f = 1 throughout).
 
 Decoding is bit-exact on any machine (see models/base_net.py): the hyper-synthesis and the
 synthesis run on integers in float64; the CDF tables ship with the weights. With `device`
@@ -36,7 +40,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from picd_desktop.base import rules
+from picd_desktop.base import inkmask, rules
 from picd_desktop.base.classic import (
     avif_decode,
     avif_encode,
@@ -69,6 +73,7 @@ _TILE = struct.Struct("<II")
 _U32 = struct.Struct("<I")
 _FLAG_ROI = 1
 _FLAG_RULES = 2
+_FLAG_INK = 4
 MAX_F = 8
 _LS0 = int(-LOG_SCALE_MIN * 2 ** AB)  # log-scale origin in units 2**-AB (exact: 144)
 
@@ -203,12 +208,19 @@ class LearnedCodec:
         arr = np.asarray(image)
         cond = _checked_cond(cond, image.size) if cond is not None else cond_planes(
             layer, image.size)
-        lines = b""
+        lines = ink = b""
         if f > 1:  # thin lines would blur away: coded exactly, painted out of the base
             found = rules.detect(arr)
             if found:
                 arr = rules.erase(arr, found)
                 lines = rules.encode(found)
+        rest: list[Box] = []
+        if roi:  # words on a flat background as ink masks (painted out of the base), the rest
+            bits = 1 if quality < 3 else 2  # as AVIF crops (classic.TABLE's ink bits)
+            inks, rest = inkmask.split(arr, merge_boxes(list(roi), image.size), bits)
+            if inks:
+                arr = inkmask.erase(arr, inks)
+                ink = inkmask.encode_masks(inks, bits, cond[..., 4])
         small, cond = box_reduce(arr, f), box_reduce(cond, f)
         parts = []
         with torch.inference_mode():
@@ -216,18 +228,17 @@ class LearnedCodec:
                 data = self._encode_tile(small[y0:y1, x0:x1], cond[y0:y1, x0:x1], qstep)
                 parts.append(_TILE.pack(len(data), zlib.crc32(data)) + data)
         extra = b""
-        if roi:  # crop quality follows the asked quality (not the net's: f may differ)
+        if rest:  # crop quality follows the asked quality (not the net's: f may differ)
             q = int(40 + 4 * _qstep(quality) / QSTEPS)
-            extra = encode_roi(image, merge_boxes(list(roi), image.size),
-                               lambda t: avif_encode(t, q), margin=0)
-        flags = (_FLAG_ROI if extra else 0) | (_FLAG_RULES if lines else 0)
-        if f == 1:
+            extra = encode_roi(image, rest, lambda t: avif_encode(t, q), margin=0)
+        flags = ((_FLAG_ROI if extra else 0) | (_FLAG_RULES if lines else 0)
+                 | (_FLAG_INK if ink else 0))
+        if f == 1 and not lines and not ink:
             head = _HEAD.pack(1, qstep, flags, self.tile)
         else:
             head = _HEAD.pack(2, qstep, flags, self.tile) + _F.pack(f)
-        if lines:
-            lines = _U32.pack(len(lines)) + lines
-        return head + b"".join(parts) + lines + extra
+        chunks = b"".join(_U32.pack(len(c)) + c for c in (ink, lines) if c)
+        return head + b"".join(parts) + chunks + extra
 
     def _encode_tile(self, rgb: np.ndarray, cond: np.ndarray, qstep: int) -> bytes:
         net = self.net
@@ -282,12 +293,13 @@ class LearnedCodec:
                 raise BaseLayerError("base layer payload truncated (header)")
             (f,) = _F.unpack_from(data, pos)
             pos += _F.size
-        known = _FLAG_ROI | (_FLAG_RULES if version == 2 else 0)
+        known = _FLAG_ROI | ((_FLAG_RULES | _FLAG_INK) if version == 2 else 0)
         if (flags & ~known or qstep > (QUALITY_MAX - QUALITY_MIN) * QSTEPS or tile != self.tile
                 or not 1 <= f <= MAX_F):
             raise BaseLayerError(f"bad learned base header (flags {flags}, q {qstep}, "
                                  f"tile {tile}, f {f})")
         cond = _checked_cond(cond, (w, h)) if cond is not None else cond_planes(layer, (w, h))
+        coverage = cond[..., 4]
         cond = box_reduce(cond, f)
         iw, ih = -(-w // f), -(-h // f)
         out = np.full((ih, iw, 3), 128, np.uint8)
@@ -312,17 +324,18 @@ class LearnedCodec:
         image = Image.fromarray(out)
         if f > 1:
             image = image.resize((iw * f, ih * f), Image.Resampling.BICUBIC).crop((0, 0, w, h))
+        ink = lines = None
+        if flags & _FLAG_INK:
+            ink, pos = _chunk(data, pos, "ink masks")
         if flags & _FLAG_RULES:
-            if pos + _U32.size > len(data):
-                raise BaseLayerError("base layer payload truncated (rules length)")
-            (n,) = _U32.unpack_from(data, pos)
-            pos += _U32.size
-            if pos + n > len(data):
-                raise BaseLayerError("base layer payload truncated (rules)")
+            lines, pos = _chunk(data, pos, "rules")
+        if ink is not None or lines is not None:
             canvas = np.array(image)
-            rules.paint(data[pos:pos + n], canvas)
+            if lines is not None:
+                rules.paint(lines, canvas)
+            if ink is not None:
+                inkmask.decode_masks(ink, canvas, coverage)
             image = Image.fromarray(canvas)
-            pos += n
         decode_tail(data, pos, image, bool(flags & _FLAG_ROI), avif_decode)
         return image, damaged
 
@@ -377,6 +390,17 @@ class LearnedCodec:
         if f > 1:
             out = F.interpolate(out, scale_factor=f, mode="bicubic", align_corners=False)
         return out.clamp(0, 1)[..., :h, :w]
+
+
+def _chunk(data: bytes, at: int, what: str) -> tuple[bytes, int]:
+    """(u32-length-prefixed bytes at `at`, the offset after them)."""
+    if at + _U32.size > len(data):
+        raise BaseLayerError(f"base layer payload truncated ({what} length)")
+    (n,) = _U32.unpack_from(data, at)
+    at += _U32.size
+    if at + n > len(data):
+        raise BaseLayerError(f"base layer payload truncated ({what})")
+    return data[at:at + n], at + n
 
 
 def _pad_to(t: torch.Tensor, m: int) -> tuple[int, int, int, int]:
