@@ -3,7 +3,7 @@ val screens: every (f, net quality) of a grid is coded, and the eight rows are t
 upper convex hull of mean (bpp, PSNR), spread evenly in log-rate.
 
 Usage: OMP_THREAD_LIMIT=1 .venv/bin/python bench/learned_quality_table.py --model DIR
-       [--factors 1 2 3 4] [--net-qualities 1 2 3 4 5 6 7 8] [--write-card]
+       [--factors 1 2 3 4] [--net-qualities 1 2 3 4 5 6 7 8] [--roi] [--write-card]
        [--out bench/results/learned_quality_table.md]
 
 Screens as in learned_vs_classic.py (`cleaned`, the layer as condition; split `val` only: the
@@ -76,6 +76,9 @@ def main() -> int:
     p.add_argument("--net-qualities", type=float, nargs="+", default=[1, 2, 3, 4, 5, 6, 7, 8])
     p.add_argument("--max-bpp", type=float, default=0.3, help="drop hull points above this")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--roi", action="store_true",
+                   help="code the words the layer does not draw as the pipeline does (ink "
+                        "masks / crops, their bits counted), not as plain pixels")
     p.add_argument("--write-card", action="store_true")
     p.add_argument("--out", default=str(ROOT / "results" / "learned_quality_table.md"))
     args = p.parse_args()
@@ -93,10 +96,12 @@ def main() -> int:
     t0 = time.time()
     images = [x for x in load("val", None) if x[0] == "screens"]
     for _kind, name, img in images:
-        layer, img, _roi = build_layer(img, run_ocr(img))
+        layer, img, roi = build_layer(img, run_ocr(img))
         img = img.convert("RGB")
+        roi = list(roi) if args.roi else None
         for key, codec in [*codecs.items(), *((("classic", q), classic) for q in range(1, 9))]:
-            data = codec.encode(img, key[1] if key[0] == "classic" else 1, layer=layer)
+            q = key[1] if key[0] == "classic" else 1
+            data = codec.encode(img, q, roi=roi, layer=layer)
             out = (classic if key[0] == "classic" else codec).decode(data, img.size, layer)
             res.setdefault(key, []).append((metrics.bpp(len(data), *img.size),
                                             metrics.psnr(img, out)))
@@ -109,7 +114,9 @@ def main() -> int:
              f"Command: `OMP_THREAD_LIMIT=1 .venv/bin/python bench/learned_quality_table.py "
              f"{' '.join(sys.argv[1:])}`", "",
              f"Model `{model.name}`; {len(images)} val screens, `cleaned` with the layer as "
-             "condition; mean bpp and PSNR per (downscale f, net quality); x86_64 2-core CPU.",
+             "condition" + ("; the words the layer does not draw coded as ROI (ink masks or "
+                            "crops), as the encoder does" if args.roi else "")
+             + "; mean bpp and PSNR per (downscale f, net quality); x86_64 2-core CPU.",
              "", "| f | net quality | bpp | PSNR dB | on hull |", "|---|---|---|---|---|"]
     hk = {x[2] for x in h}
     for k in grid:
