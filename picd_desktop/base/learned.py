@@ -66,7 +66,7 @@ from picd_desktop.text.layer import Box, TextLayer
 
 VERSION = 1  # the decoder family in `sha256`: reads payload versions 1 and 2
 TILE = 512
-DEFAULT_MODEL = "learned-hp-v5"  # the newest shipped net: what new learned payloads use
+DEFAULT_MODEL = "learned-hp-v6"  # the newest shipped net: what new learned payloads use
 _HEAD = struct.Struct("<BBBH")
 _F = struct.Struct("<B")
 _TILE = struct.Struct("<II")

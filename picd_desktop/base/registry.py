@@ -16,7 +16,8 @@ _LAZY: dict[str, str] = {"learned-hp-v1": "picd_desktop.base.learned:LearnedCode
                          "learned-hp-v2": "picd_desktop.base.learned:LearnedCodec",
                          "learned-hp-v3": "picd_desktop.base.learned:LearnedCodec",
                          "learned-hp-v4": "picd_desktop.base.learned:LearnedCodec",
-                         "learned-hp-v5": "picd_desktop.base.learned:LearnedCodec"}
+                         "learned-hp-v5": "picd_desktop.base.learned:LearnedCodec",
+                         "learned-hp-v6": "picd_desktop.base.learned:LearnedCodec"}
 
 
 def register(codec: BaseCodec, replace: bool = False) -> None:

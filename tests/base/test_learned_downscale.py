@@ -63,7 +63,7 @@ def test_plan_follows_the_card_table(codec: LearnedCodec) -> None:
     assert codec.plan(2.5) == (2, 8)     # rows that share f: net quality interpolated (2.0)
     assert codec.plan(3.5) == (2, 16)    # rows with another f: the lower row
     assert codec.plan(8) == (1, 56)
-    assert LearnedCodec().plan(2.5) == (1, 12)  # no table: f 1, the quality itself
+    assert LearnedCodec("learned-hp-v5").plan(2.5) == (1, 12)  # no table: f 1, the quality
     with pytest.raises(ValueError):
         codec.plan(0.5)
 
