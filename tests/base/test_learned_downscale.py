@@ -3,17 +3,14 @@ exact rules, its errors, bit-exact decoding across threads, and the differentiab
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from learned_exactness import check_threads_and_algorithms
 from PIL import Image, ImageDraw
 
 from picd_desktop.base.learned import DEFAULT_MODEL, LearnedCodec, box_reduce
@@ -104,45 +101,11 @@ def test_damaged_downscaled_payloads_raise_typed_errors(codec: LearnedCodec, sho
         codec.decode(v1_with_rules, img.size, layer)
 
 
-_THREADS_SCRIPT = """
-import hashlib, sys, torch
-from pathlib import Path
-from PIL import Image
-from picd_desktop.base.learned import LearnedCodec
-from picd_desktop.text.coder import decode_layer
-img = Image.open(sys.argv[1]).convert("RGB")
-layer = decode_layer(open(sys.argv[2], "rb").read())
-codec = LearnedCodec(Path(sys.argv[4]).name, directory=Path(sys.argv[4]))
-data = open(sys.argv[3], "rb").read()
-for threads in (1, 2):
-    for det in (False, True):
-        torch.set_num_threads(threads)
-        torch.use_deterministic_algorithms(det)
-        enc = codec.encode(img, 2, layer=layer)
-        out = codec.decode(data, img.size, layer)
-        print(hashlib.sha256(enc).hexdigest(), hashlib.sha256(out.tobytes()).hexdigest())
-"""
-
-
 def test_downscaled_decode_bit_exact_across_threads(codec: LearnedCodec, model: Path, shot,
                                                      tmp_path: Path) -> None:
-    from picd_desktop.text.coder import encode_layer
-
     img, layer = shot
-    data = codec.encode(img, 2, layer=layer)
-    ref = (hashlib.sha256(data).hexdigest(),
-           hashlib.sha256(codec.decode(data, img.size, layer).tobytes()).hexdigest())
-    img.save(tmp_path / "a.png")
-    (tmp_path / "a.layer").write_bytes(encode_layer(layer))
-    (tmp_path / "a.base").write_bytes(data)
-    env = {k: v for k, v in os.environ.items() if k != "OMP_THREAD_LIMIT"}
-    run = subprocess.run([sys.executable, "-c", _THREADS_SCRIPT, str(tmp_path / "a.png"),
-                          str(tmp_path / "a.layer"), str(tmp_path / "a.base"), str(model)],
-                         env=env, capture_output=True, text=True, timeout=300,
-                         cwd=Path(__file__).parents[2])
-    assert run.returncode == 0, run.stderr[-2000:]
-    got = [tuple(line.split()) for line in run.stdout.split("\n") if line.strip()]
-    assert got == [ref] * 4
+    assert codec.plan(2)[0] == 2
+    check_threads_and_algorithms(codec, img, layer, 2, tmp_path, model)
 
 
 def test_recompress_at_a_downscaled_quality_is_differentiable(codec: LearnedCodec,
