@@ -15,6 +15,7 @@ curve is printed beside it for reference. With --write-card the table goes into 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import sys
@@ -86,10 +87,12 @@ def main() -> int:
     torch.set_num_threads(args.threads)
     model = Path(args.model)
     grid = [(f, q) for f in args.factors for q in args.net_qualities]
+    first = LearnedCodec(model.name, directory=model)
+    first.net  # noqa: B018  (loaded once here; the shallow copies below share it)
     codecs = {}
-    for f, q in grid:  # one codec per grid cell: its card's table says "always (f, q)"
-        c = LearnedCodec(model.name, directory=model)
-        c.card = dict(c.card, quality_table=[[f, q]] * ROWS)
+    for f, q in grid:  # one codec per grid cell, all on one net: "always (f, q)"
+        c = copy.copy(first)
+        c.card = dict(first.card, quality_table=[[f, q]] * ROWS)
         codecs[(f, q)] = c
     classic = ClassicCodec()
     res: dict[tuple, list[tuple[float, float]]] = {}

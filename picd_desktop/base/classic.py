@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from PIL import Image
 
-from picd_desktop.base import inkmask, maskcoder, rules
+from picd_desktop.base import inkmask, maskcoder, rules, side
 from picd_desktop.base.codec import QUALITY_MAX, QUALITY_MIN
 from picd_desktop.base.roi import MARGIN, decode_tail, encode_roi, merge_boxes
 from picd_desktop.format.errors import BaseLayerError, InputImageError
@@ -46,7 +46,6 @@ _HEAD = struct.Struct("<BBBHHI")
 _FLAG_ROI = 1
 _FLAG_INK = 2
 _FLAG_RULES = 4
-_LEN = struct.Struct("<I")
 
 
 @dataclass(frozen=True)
@@ -180,17 +179,11 @@ class ClassicCodec:
         arr = np.asarray(image)
         ink, rest, lines = b"", [], b""
         if step.f > 1:  # thin lines would blur away: coded exactly, painted out of the base
-            found = rules.detect(arr)
-            if found:
-                arr = rules.erase(arr, found)
-                lines = rules.encode(found)
+            arr, lines = side.lift_rules(arr)
         if roi and (step.f > 1 or step.roi_q > step.q):  # else the base is as good as a crop
-            crops = merge_boxes(list(roi), image.size)
-            inks, rest = inkmask.split(arr, crops, step.ink_bits)
-            if inks:
-                arr = inkmask.erase(arr, inks)
-                pred = word_coverage(layer) if layer is not None else None
-                ink = inkmask.encode_masks(inks, step.ink_bits, pred)
+            pred = word_coverage(layer) if layer is not None else None
+            arr, ink, rest = side.lift_inks(arr, merge_boxes(list(roi), image.size),
+                                            step.ink_bits, pred)
         small = Image.fromarray(arr) if ink or lines else image
         if step.f > 1:
             padded = np.pad(arr, ((0, ih * step.f - h), (0, iw * step.f - w), (0, 0)), "edge")
@@ -201,12 +194,8 @@ class ClassicCodec:
             extra = encode_roi(image, rest, lambda t: avif_encode(t, step.roi_q), margin=0)
         flags = ((_FLAG_ROI if extra else 0) | (_FLAG_INK if ink else 0)
                  | (_FLAG_RULES if lines else 0))
-        if ink:
-            ink = _LEN.pack(len(ink)) + ink
-        if lines:
-            lines = _LEN.pack(len(lines)) + lines
-        return (_HEAD.pack(VERSION, flags, step.f, iw, ih, len(main)) + main + ink + lines
-                + extra)
+        return (_HEAD.pack(VERSION, flags, step.f, iw, ih, len(main)) + main
+                + side.frame(ink, lines) + extra)
 
     def decode(self, data: bytes, size: tuple[int, int],
                layer: TextLayer | None = None) -> Image.Image:
@@ -228,38 +217,21 @@ class ClassicCodec:
         out = small
         if f > 1:
             out = small.resize((iw * f, ih * f), Image.Resampling.BICUBIC).crop((0, 0, w, h))
-        canvas = None
-        ink = lines = None
+        ink = lines = pred = None
         if flags & _FLAG_INK:
-            ink, end = _chunk(data, end, "ink masks")
+            ink, end = side.chunk(data, end, "ink masks")
         if flags & _FLAG_RULES:
-            lines, end = _chunk(data, end, "rules")
-        if lines is not None:
+            lines, end = side.chunk(data, end, "rules")
+        if ink is not None and layer is not None:
+            if (layer.width, layer.height) != (w, h):
+                raise BaseLayerError("text layer size differs from the base layer's")
+            pred = word_coverage(layer)
+        if ink is not None or lines is not None:
             canvas = np.array(out)
-            rules.paint(lines, canvas)
-        if ink is not None:
-            canvas = np.array(out) if canvas is None else canvas
-            pred = None
-            if layer is not None:
-                if (layer.width, layer.height) != (w, h):
-                    raise BaseLayerError("text layer size differs from the base layer's")
-                pred = word_coverage(layer)
-            inkmask.decode_masks(ink, canvas, pred)
-        if canvas is not None:
+            side.paint(canvas, lines, ink, pred)
             out = Image.fromarray(canvas)
         decode_tail(data, end, out, bool(flags & _FLAG_ROI), avif_decode)
         return out
-
-
-def _chunk(data: bytes, at: int, what: str) -> tuple[bytes, int]:
-    """A u32-length-prefixed part of the payload at `at`, and where the next part starts."""
-    if at + _LEN.size > len(data):
-        raise BaseLayerError(f"base layer payload truncated ({what})")
-    (n,) = _LEN.unpack_from(data, at)
-    start, end = at + _LEN.size, at + _LEN.size + n
-    if end > len(data):
-        raise BaseLayerError(f"base layer payload truncated ({what})")
-    return data[start:end], end
 
 
 def _step(quality: float) -> Step:

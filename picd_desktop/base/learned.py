@@ -40,7 +40,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from picd_desktop.base import inkmask, rules
+from picd_desktop.base import side
 from picd_desktop.base.classic import (
     avif_decode,
     avif_encode,
@@ -210,17 +210,12 @@ class LearnedCodec:
             layer, image.size)
         lines = ink = b""
         if f > 1:  # thin lines would blur away: coded exactly, painted out of the base
-            found = rules.detect(arr)
-            if found:
-                arr = rules.erase(arr, found)
-                lines = rules.encode(found)
+            arr, lines = side.lift_rules(arr)
         rest: list[Box] = []
         if roi:  # words on a flat background as ink masks (painted out of the base), the rest
             bits = 1 if quality < 3 else 2  # as AVIF crops (classic.TABLE's ink bits)
-            inks, rest = inkmask.split(arr, merge_boxes(list(roi), image.size), bits)
-            if inks:
-                arr = inkmask.erase(arr, inks)
-                ink = inkmask.encode_masks(inks, bits, cond[..., 4])
+            arr, ink, rest = side.lift_inks(arr, merge_boxes(list(roi), image.size), bits,
+                                            cond[..., 4])
         small, cond = box_reduce(arr, f), box_reduce(cond, f)
         parts = []
         with torch.inference_mode():
@@ -237,8 +232,7 @@ class LearnedCodec:
             head = _HEAD.pack(1, qstep, flags, self.tile)
         else:
             head = _HEAD.pack(2, qstep, flags, self.tile) + _F.pack(f)
-        chunks = b"".join(_U32.pack(len(c)) + c for c in (ink, lines) if c)
-        return head + b"".join(parts) + chunks + extra
+        return head + b"".join(parts) + side.frame(ink, lines) + extra
 
     def _encode_tile(self, rgb: np.ndarray, cond: np.ndarray, qstep: int) -> bytes:
         net = self.net
@@ -326,15 +320,12 @@ class LearnedCodec:
             image = image.resize((iw * f, ih * f), Image.Resampling.BICUBIC).crop((0, 0, w, h))
         ink = lines = None
         if flags & _FLAG_INK:
-            ink, pos = _chunk(data, pos, "ink masks")
+            ink, pos = side.chunk(data, pos, "ink masks")
         if flags & _FLAG_RULES:
-            lines, pos = _chunk(data, pos, "rules")
+            lines, pos = side.chunk(data, pos, "rules")
         if ink is not None or lines is not None:
             canvas = np.array(image)
-            if lines is not None:
-                rules.paint(lines, canvas)
-            if ink is not None:
-                inkmask.decode_masks(ink, canvas, coverage)
+            side.paint(canvas, lines, ink, coverage)
             image = Image.fromarray(canvas)
         decode_tail(data, pos, image, bool(flags & _FLAG_ROI), avif_decode)
         return image, damaged
@@ -368,15 +359,14 @@ class LearnedCodec:
         (cond_planes), or None for none. Returns (B, 3, H, W) in [0, 1]."""
         net = self.net
         b, _, h, w = image.shape
-        ph, pw = -(-h // STRIDE) * STRIDE - h, -(-w // STRIDE) * STRIDE - w
-        x = F.pad(image, (0, pw, 0, ph), mode="replicate") * (255 / 256)
+        f, qstep = self.plan(quality)
+        pad = _pad_to(image, STRIDE * f)  # edge-padded so the (downscaled) net input fits
+        x = F.pad(image, pad, mode="replicate") * (255 / 256)
         if glyphs is None:
             glyphs = torch.zeros(b, 5, h, w, dtype=image.dtype, device=image.device)
-        c = F.pad(glyphs, (0, pw, 0, ph), mode="replicate") * (255 / 256)
-        f, qstep = self.plan(quality)
-        if f > 1:  # box-downscale (edge-padded to a multiple of 64 * f) as the encoder does
-            x = F.avg_pool2d(F.pad(x, _pad_to(x, STRIDE * f), mode="replicate"), f)
-            c = F.avg_pool2d(F.pad(c, _pad_to(c, STRIDE * f), mode="replicate"), f)
+        c = F.pad(glyphs, pad, mode="replicate") * (255 / 256)
+        if f > 1:  # box-downscale as the encoder does
+            x, c = F.avg_pool2d(x, f), F.avg_pool2d(c, f)
         feats = net.features(c)
         y = net.analysis(x, feats) * net.gains(qstep)[None, :, None, None]
         z_hat = torch.round(net.hyper_analysis(y)) + 0 * y.sum()  # z is side information
@@ -390,17 +380,6 @@ class LearnedCodec:
         if f > 1:
             out = F.interpolate(out, scale_factor=f, mode="bicubic", align_corners=False)
         return out.clamp(0, 1)[..., :h, :w]
-
-
-def _chunk(data: bytes, at: int, what: str) -> tuple[bytes, int]:
-    """(u32-length-prefixed bytes at `at`, the offset after them)."""
-    if at + _U32.size > len(data):
-        raise BaseLayerError(f"base layer payload truncated ({what} length)")
-    (n,) = _U32.unpack_from(data, at)
-    at += _U32.size
-    if at + n > len(data):
-        raise BaseLayerError(f"base layer payload truncated ({what})")
-    return data[at:at + n], at + n
 
 
 def _pad_to(t: torch.Tensor, m: int) -> tuple[int, int, int, int]:
