@@ -3,7 +3,7 @@
     .venv/bin/python bench/diffusion_speed.py --threads 2 --repeat 3
 
 1080p: the 1920x1080 screenshots of the benchmark's test split, encoded at quality 1 and
-rendered with the default settings (4 steps), then with guidance on. 4K: two of them side by
+rendered with the default settings (RenderSettings), then with guidance on. 4K: two of them side by
 side and two below (3840x2160), peak RSS growth of the render measured. Writes
 bench/results/diffusion_speed.md. Run it on a quiet machine.
 """

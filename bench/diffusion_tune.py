@@ -44,8 +44,10 @@ from picd_desktop.text.glyphs import draw_glyphs  # noqa: E402
 ROOT = Path(__file__).resolve().parent
 # (steps, strength, keep_glyphs, min_change, change_window, keep_drawn_words); earlier runs of
 # this script (git history of its results) fixed 4 steps from 0.4, then keep_glyphs, then
-# min_change 4 over a 3 px window
-GRID = [(4, 0.4, True, 4.0, 3, False), (4, 0.4, True, 4.0, 3, True)]
+# min_change 4 over a 3 px window, then kept keep_drawn_words off; this grid asks how many of
+# the last steps of that schedule (t = 399, 299, 199, 99) the model needs
+GRID = [(4, 0.4, True, 4.0, 3, False), (3, 0.3, True, 4.0, 3, False),
+        (2, 0.2, True, 4.0, 3, False), (1, 0.1, True, 4.0, 3, False)]
 
 
 def val_screens(limit: int) -> list[Path]:

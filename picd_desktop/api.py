@@ -247,7 +247,7 @@ def decode(
     """Decode `.picd` bytes or a path to an RGB image.
 
     `renderer` is one of `available_renderers()`; "diffusion" takes `device` (auto, cpu,
-    cuda), `steps` (default 4), `guidance` (OCR + re-compression guidance) and `seed`.
+    cuda), `steps` (default 2), `guidance` (OCR + re-compression guidance) and `seed`.
     `progress(step, total, preview)` receives intermediate renders; `cancel()` returning True
     stops the render (Cancelled). Lossless files decode to their exact pixels.
     """

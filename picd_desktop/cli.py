@@ -280,7 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     dec.add_argument("input")
     dec.add_argument("-o", "--output", help="OUT.png (default: beside the input)")
     dec.add_argument("--renderer", default="composite", help="composite (default) or diffusion")
-    dec.add_argument("--steps", type=int, help="diffusion steps (default 4)")
+    dec.add_argument("--steps", type=int, help="diffusion steps (default 2)")
     dec.add_argument("--guidance", action="store_true",
                      help="diffusion: OCR and re-compression guidance at every step (slower)")
     dec.add_argument("--seed", type=int, default=0, help="diffusion noise seed")

@@ -33,7 +33,7 @@ class Settings:
 
     quality: int = 3
     renderer: str = "composite"
-    steps: int = 4
+    steps: int = 2
     device: str = "auto"
     guidance: bool = False
     langs: str = "eng"

@@ -12,7 +12,7 @@ from picd_desktop.app.settings import Settings
 def test_defaults_follow_the_brief(xdg_home: Path) -> None:
     s = Settings()
     assert (s.quality, s.renderer, s.steps, s.device, s.guidance, s.langs) == (
-        3, "composite", 4, "auto", False, "eng")
+        3, "composite", 2, "auto", False, "eng")
     assert Path(s.archive_dir) == xdg_home / "xdg-data" / "picd-desktop" / "archive"
     assert store.config_path() == xdg_home / "xdg-config" / "picd-desktop" / "settings.json"
 

@@ -13,6 +13,9 @@ from screens import render_screenshot
 
 from picd_desktop import api
 from picd_desktop.format.errors import Cancelled, UnknownModelError
+from picd_desktop.render.diffusion.pipeline import RenderSettings
+from picd_desktop.render.diffusion.renderer import DiffusionRenderer, strength_for_steps
+from picd_desktop.render.diffusion.scheduler import make_scheduler, sampling_timesteps
 from picd_desktop.render.diffusion.weights import (
     CARD_FILE,
     DEFAULT_MODEL,
@@ -32,6 +35,23 @@ def test_diffusion_is_listed():
     assert "diffusion" in api.available_renderers()
 
 
+def test_a_step_count_alone_keeps_the_default_spacing_of_time_steps():
+    shipped = RenderSettings()
+    assert DiffusionRenderer(device="cpu").settings.strength == shipped.strength
+    sched = make_scheduler()
+    schedules = {}
+    for steps in (1, 2, 3, 4, 6, 8):
+        settings = DiffusionRenderer(device="cpu", steps=steps).settings
+        assert settings.steps == steps and settings.strength == strength_for_steps(steps)
+        schedules[steps] = sampling_timesteps(sched, steps, settings.strength)
+    # up to the largest trained time, k steps are the last k of one schedule ending at t = 99
+    assert schedules[6] == [599, 499, 399, 299, 199, 99]
+    for steps in (1, 2, 3, 4):
+        assert schedules[steps] == schedules[6][-steps:]
+    assert len(schedules[8]) == 8 and schedules[8][0] < 600  # more steps subdivide it
+    assert DiffusionRenderer(device="cpu", steps=4, strength=0.2).settings.strength == 0.2
+
+
 def test_decode_with_previews_is_seeded_and_keeps_the_text(picd_bytes):
     previews = []
     out = api.decode(picd_bytes, renderer="diffusion", device="cpu",
@@ -39,7 +59,8 @@ def test_decode_with_previews_is_seeded_and_keeps_the_text(picd_bytes):
     layer = api.read_text(picd_bytes)
     size = (layer.width, layer.height)
     assert out.size == size and out.mode == "RGB"
-    assert previews == [(k, 4, size) for k in (1, 2, 3, 4)]  # the shipped default: 4 steps
+    steps = RenderSettings().steps  # the shipped default
+    assert previews == [(k, steps, size) for k in range(1, steps + 1)]
     again = api.decode(picd_bytes, renderer="diffusion", device="cpu")
     assert np.array_equal(np.asarray(out), np.asarray(again))
     composite = api.decode(picd_bytes)

@@ -9,6 +9,7 @@ from PIL import Image
 
 from picd_desktop.render.diffusion.guidance import GuidanceConfig
 from picd_desktop.render.diffusion.pipeline import DiffusionPipeline, RenderSettings
+from picd_desktop.render.diffusion.scheduler import NUM_TRAIN_TIMESTEPS, T_TRAIN_MAX
 from picd_desktop.render.diffusion.tensors import to_image
 from picd_desktop.render.diffusion.weights import DEFAULT_MODEL, load_render_net
 from picd_desktop.render.renderer import CancelFn, ProgressFn
@@ -26,6 +27,15 @@ def resolve_device(device: str) -> torch.device:
     return torch.device(device)
 
 
+def strength_for_steps(steps: int) -> float:
+    """The strength that keeps the default's spacing of the time steps: `steps` steps end in
+    the trailing schedule's t = ..., 199, 99, which training saw, up to its largest t (steps
+    beyond that subdivide [0, T_TRAIN_MAX))."""
+    shipped = RenderSettings()
+    spacing = shipped.strength / shipped.steps
+    return round(min(T_TRAIN_MAX / NUM_TRAIN_TIMESTEPS, max(1, steps) * spacing), 6)
+
+
 class DiffusionRenderer:
     """Few-step conditional diffusion from the base and glyph images (previews every step)."""
 
@@ -38,6 +48,8 @@ class DiffusionRenderer:
         settings = RenderSettings(seed=seed)
         if steps is not None:
             settings = replace(settings, steps=int(steps))
+            if strength is None:
+                strength = strength_for_steps(int(steps))
         if strength is not None:
             settings = replace(settings, strength=float(strength))
         if guidance is True:

@@ -17,6 +17,7 @@ SCHEDULER_CONFIG: dict = {
     "set_alpha_to_one": True,
     "timestep_spacing": "trailing",
 }
+NUM_TRAIN_TIMESTEPS = SCHEDULER_CONFIG["num_train_timesteps"]
 T_TRAIN_MAX = 600  # training draws t in [0, T_TRAIN_MAX): strengths up to 0.6
 # Training noises a bridge between the clean image and the anchor: at t the clean part is
 # x0 + min(1, t / T_BRIDGE) * (anchor - x0). Sampling starts from the noised anchor at about
@@ -42,8 +43,9 @@ def sampling_timesteps(scheduler, steps: int, strength: float) -> list[int]:
     """The last `steps` of a trailing schedule whose first of them is at ~strength * T."""
     if steps < 1:
         raise ValueError(f"steps must be >= 1, got {steps}")
-    if not 0 < strength <= T_TRAIN_MAX / SCHEDULER_CONFIG["num_train_timesteps"]:
-        raise ValueError(f"strength must be in (0, {T_TRAIN_MAX / 1000}], got {strength}")
+    if not 0 < strength <= T_TRAIN_MAX / NUM_TRAIN_TIMESTEPS:
+        raise ValueError(f"strength must be in (0, {T_TRAIN_MAX / NUM_TRAIN_TIMESTEPS}], "
+                         f"got {strength}")
     total = max(steps, math.ceil(steps / strength))
     scheduler.set_timesteps(total)
     return [int(t) for t in scheduler.timesteps[-steps:]]
